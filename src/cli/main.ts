@@ -1,0 +1,54 @@
+/**
+ * @module cli/main
+ * The `appwatch` command line: parses arguments, runs a command, returns the exit code (never calls
+ * `process.exit`, so tests run it in-process).
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/config.js';
+import { eventsCommand } from './commands/events.js';
+import { EXIT } from './commands/common.js';
+import { scanCommand } from './commands/scan.js';
+import { inert } from './terminal.js';
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const setExit = (code: number): void => {
+    exitCode = code;
+  };
+  const program = new Command('appwatch')
+    .description('Security operations for Microsoft Entra applications: read Entra, Key Vault and Azure Activity logs, detect, report.')
+    .version(version())
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(inert(s)) })
+    .addHelpText('after', `
+Exit codes: 0 done · 1 alerts at or above --fail-on · 2 usage or configuration error · 3 no input could be read (or, with --strict, a record was skipped)`);
+  for (const command of [eventsCommand(setExit), scanCommand(setExit)]) {
+    command.exitOverride();
+    program.addCommand(command);
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`[x] ${inert(error.message)}\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+  return exitCode;
+}
