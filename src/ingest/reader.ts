@@ -101,12 +101,14 @@ async function* readOne(input: InputFile, options: IngestOptions, summary: Inges
   const candidates = (): RecordFormat[] =>
     DETECTION_ORDER.filter((f) => f.framings.includes(framing));
 
+  let repaired = 0;
   const process = (items: Framed[], out: CanonicalEvent[]): void => {
     for (const item of items) {
       if (item.issue) {
         report(item.issue);
         continue;
       }
+      if (item.record.repaired) repaired++;
       const result = normalize!(item.record);
       if (isRejection(result)) {
         report({
@@ -171,6 +173,9 @@ async function* readOne(input: InputFile, options: IngestOptions, summary: Inges
     else if (format === undefined && fileSummary.records === 0 && !forced) {
       // Nothing but a header, or an empty document.
       fileSummary.notes.push('no records');
+    }
+    if (repaired > 0) {
+      fileSummary.notes.push(`${repaired} record${repaired === 1 ? '' : 's'} had trailing commas (invalid JSON, as in Microsoft's documentation examples) and ${repaired === 1 ? 'was' : 'were'} read after removing them`);
     }
   } catch (error) {
     report({ reason: 'truncated', message: `reading stopped early: ${(error as Error).message}`, records: 0 });

@@ -18,6 +18,8 @@ export interface RawRecord {
   line?: number;
   index?: number;
   offset?: number;
+  /** Set when the record was invalid JSON that appwatch repaired (trailing commas). */
+  repaired?: 'trailing-comma';
 }
 
 /** A problem with one record (or, with `fatal`, with the rest of the input). */

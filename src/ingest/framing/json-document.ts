@@ -10,6 +10,7 @@
  */
 import type { Framed, RecordIssue } from '../types.js';
 import { DEFAULT_LIMITS, type FramingLimits } from './json-lines.js';
+import { parseJsonRecord } from './lenient-json.js';
 import { unwrapInto } from './unwrap.js';
 
 const QUOTE = 0x22;
@@ -253,9 +254,9 @@ class DocumentScanner {
       text = Buffer.concat(this.captureParts).toString('utf8');
       this.captureParts = [];
     }
-    let value: unknown;
+    let parsed: ReturnType<typeof parseJsonRecord>;
     try {
-      value = JSON.parse(text);
+      parsed = parseJsonRecord(text);
     } catch (error) {
       const at = this.captureIndex !== undefined ? `record ${this.captureIndex} at line ${this.captureLine}` : `the object at line ${this.captureLine}`;
       this.issue({
@@ -269,10 +270,11 @@ class DocumentScanner {
       return;
     }
     if (this.captureIndex !== undefined) {
-      this.out.push({ record: { value, line: this.captureLine, index: this.captureIndex, offset: this.captureOffset } });
+      const record = { value: parsed.value, line: this.captureLine, index: this.captureIndex, offset: this.captureOffset };
+      this.out.push({ record: parsed.repaired ? { ...record, repaired: parsed.repaired } : record });
     } else {
       // A whole top-level object: it may still be an envelope of another kind (Log Analytics tables).
-      unwrapInto(value, this.captureLine, this.captureOffset, this.out);
+      unwrapInto(parsed.value, this.captureLine, this.captureOffset, this.out, parsed.repaired);
     }
   }
 

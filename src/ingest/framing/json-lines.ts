@@ -5,6 +5,7 @@
  * lines are decoded.
  */
 import type { Framed } from '../types.js';
+import { parseJsonRecord } from './lenient-json.js';
 import { unwrapInto } from './unwrap.js';
 
 export interface FramingLimits {
@@ -80,9 +81,9 @@ function parseLine(buf: Buffer, start: number, end: number, line: number, offset
   if (start >= end) return; // blank line: not a record
   if (line === 1 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
   const text = buf.toString('utf8', start, end);
-  let value: unknown;
+  let parsed: ReturnType<typeof parseJsonRecord>;
   try {
-    value = JSON.parse(text);
+    parsed = parseJsonRecord(text);
   } catch (error) {
     out.push({
       issue: {
@@ -95,5 +96,5 @@ function parseLine(buf: Buffer, start: number, end: number, line: number, offset
     });
     return;
   }
-  unwrapInto(value, line, offset, out);
+  unwrapInto(parsed.value, line, offset, out, parsed.repaired);
 }

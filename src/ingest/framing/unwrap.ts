@@ -42,7 +42,13 @@ function logAnalyticsRows(value: Json): Json[] | undefined {
  * Pushes the records inside one parsed JSON value: the elements of a records/value/tables envelope or of an
  * array (with their `index`), or the value itself.
  */
-export function unwrapInto(value: unknown, line: number | undefined, offset: number | undefined, out: Framed[]): void {
+export function unwrapInto(
+  value: unknown,
+  line: number | undefined,
+  offset: number | undefined,
+  out: Framed[],
+  repaired?: 'trailing-comma',
+): void {
   let items: unknown[] | undefined;
   if (Array.isArray(value)) items = value;
   else if (isObject(value)) {
@@ -51,10 +57,10 @@ export function unwrapInto(value: unknown, line: number | undefined, offset: num
     else items = logAnalyticsRows(value);
   }
   if (!items) {
-    out.push({ record: { value, line, offset } });
+    out.push({ record: { value, line, offset, ...(repaired ? { repaired } : {}) } });
     return;
   }
   for (let index = 0; index < items.length; index++) {
-    out.push({ record: { value: items[index], line, offset, index } });
+    out.push({ record: { value: items[index], line, offset, index, ...(repaired ? { repaired } : {}) } });
   }
 }
