@@ -26,6 +26,7 @@ export interface ReadResult {
 export async function readAll(paths: string[], options: { inputFormat?: 'auto' | InputFormatName; timeField?: string; maxRecordBytes?: number } = {}): Promise<ReadResult> {
   const expanded = await expandInputs(paths);
   const summary = new IngestSummary();
+  summary.passedOver.push(...expanded.passedOver);
   const issues: ReadResult['issues'] = [];
   const events: CanonicalEvent[] = [];
   for await (const batch of readEvents(expanded.files, {

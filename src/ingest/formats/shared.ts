@@ -32,6 +32,8 @@ function byLowerCase(names: ReadonlySet<string>): Map<string, string> {
 }
 
 const AUDIT_BY_LOWER = byLowerCase(DIRECTORY_AUDIT_PROPERTIES);
+// Graph's v1.0 directoryAudit documentation example spells it in the singular.
+AUDIT_BY_LOWER.set('targetresource', 'targetResources');
 const SIGNIN_BY_LOWER = byLowerCase(SIGN_IN_PROPERTIES);
 const TARGET_BY_LOWER = byLowerCase(new Set(['id', 'displayName', 'type', 'userPrincipalName', 'groupType', 'modifiedProperties']));
 const MODIFIED_BY_LOWER = byLowerCase(new Set(['displayName', 'oldValue', 'newValue']));

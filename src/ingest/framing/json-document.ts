@@ -246,6 +246,10 @@ class DocumentScanner {
   private finishCapture(chunk: Buffer, i: number): void {
     this.capturing = false;
     if (this.captureOversize) return;
+    if (this.captureLength + i + 1 - this.captureStart > this.limits.maxRecordBytes) {
+      this.keepCapture(chunk, this.captureStart, i + 1); // reports it as too large
+      return;
+    }
     let text: string;
     if (this.captureParts.length === 0) {
       text = chunk.toString('utf8', this.captureStart, i + 1);
