@@ -104,7 +104,7 @@ export async function peek(stream: AsyncIterable<Buffer>, bytes: number): Promis
   return { head, ended, chunks: replay() };
 }
 
-const CHUNK = 1 << 20;
+const CHUNK = 1 << 18;
 
 /**
  * Opens an input as a stream of decompressed bytes. `onRawBytes` reports bytes read from disk (for progress).

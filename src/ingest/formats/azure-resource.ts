@@ -5,7 +5,7 @@
  */
 import type { Origin } from '../../model/event.js';
 import type { NormalizeResult } from '../types.js';
-import { buildEvent, callerFromClaims, isObject, parseDynamic, toNumber, type Json } from './shared.js';
+import { buildEvent, callerFromClaims, isObject, NameTable, parseDynamic, toNumber, type Json } from './shared.js';
 
 /** The diagnostic record's top-level names, for case-insensitive matching (`Level` vs `level`, `CallerIPAddress`). */
 export const DIAGNOSTIC_ENVELOPE_NAMES = [
@@ -13,13 +13,18 @@ export const DIAGNOSTIC_ENVELOPE_NAMES = [
   'resultDescription', 'durationMs', 'callerIpAddress', 'correlationId', 'identity', 'level', 'location', 'properties',
 ] as const;
 
-const ENVELOPE_BY_LOWER = new Map<string, string>(DIAGNOSTIC_ENVELOPE_NAMES.map((n) => [n.toLowerCase(), n]));
+const ENVELOPE_NAMES = new NameTable(new Map<string, string>(DIAGNOSTIC_ENVELOPE_NAMES.map((n) => [n.toLowerCase(), n])));
+
+/** The canonical casing of a diagnostic top-level key (`Level` → `level`); unknown keys as they are. */
+export function envelopeName(key: string): string {
+  return ENVELOPE_NAMES.get(key) ?? key;
+}
 
 /** Brings a diagnostic record's top-level keys to their canonical casing; unknown keys keep theirs. */
 export function canonicalEnvelope(record: Json): Json {
   const out: Json = {};
   for (const key of Object.keys(record)) {
-    const name = ENVELOPE_BY_LOWER.get(key.toLowerCase()) ?? key;
+    const name = ENVELOPE_NAMES.get(key) ?? key;
     if (!(name in out)) out[name] = record[key];
     else out[key] = record[key];
   }

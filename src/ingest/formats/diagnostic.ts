@@ -8,22 +8,26 @@
 import type { Origin, SignInType } from '../../model/event.js';
 import type { FileContext, NormalizeResult, RawRecord, RecordFormat } from '../types.js';
 import {
-  ACTIVITY_CATEGORIES, buildActivityEvent, buildKeyVaultEvent, canonicalEnvelope,
+  ACTIVITY_CATEGORIES, buildActivityEvent, buildKeyVaultEvent, canonicalEnvelope, envelopeName,
 } from './azure-resource.js';
 import { originOf } from './graph.js';
 import {
-  buildEvent, isObject, parseDynamic, reject, SIGNIN_TYPE_BY_CATEGORY, statedSignInTypes, toDirectoryAuditFields,
-  toNumber, toSignInFields, type Json,
+  buildEvent, graphFieldsOf, isObject, parseDynamic, reject, SIGNIN_TYPE_BY_CATEGORY, statedSignInTypes, toNumber,
+  type Json,
 } from './shared.js';
 
 const READ_CATEGORIES = 'AuditLogs, SignInLogs, NonInteractiveUserSignInLogs, ServicePrincipalSignInLogs, ManagedIdentitySignInLogs, AuditEvent (Key Vault), Administrative (Activity)';
 
-/** Moves envelope fields into Graph fields the properties lack; the others go to `extra` under their own names. */
-function fillFromEnvelope(envelope: Json, fields: Json, extra: Json, fill: Readonly<Record<string, string>>): void {
-  for (const key of Object.keys(envelope)) {
-    if (key === 'properties') continue;
-    const target = fill[key];
-    const value = envelope[key];
+/**
+ * Moves envelope fields into Graph fields the properties lack; the others go to `extra` under their own names.
+ * Reads the raw record (any key casing) directly, to spare a copy per record.
+ */
+function fillFromEnvelope(record: Json, fields: Json, extra: Json, fill: Readonly<Record<string, string>>): void {
+  for (const key in record) {
+    const name = envelopeName(key);
+    if (name === 'properties') continue;
+    const target = fill[name];
+    const value = record[key];
     if (target !== undefined && fields[target] === undefined && value !== undefined && value !== '') fields[target] = value;
     else extra[key] = value;
   }
@@ -43,24 +47,19 @@ const SIGNIN_FILL: Record<string, string> = {
 
 export function normalizeDiagnosticRecord(value: unknown, origin: Origin): NormalizeResult {
   if (!isObject(value)) return reject('not-an-object', 'record is not a JSON object');
-  const envelope = canonicalEnvelope(value);
-  const category = String(envelope.category ?? '');
+  const category = String(envelopeField(value, 'category') ?? '');
   const lower = category.toLowerCase();
-  const properties = parseDynamic(envelope.properties);
+  const properties = parseDynamic(envelopeField(value, 'properties'));
 
   if (lower === 'auditlogs' || lower === 'audit') {
-    const fields: Json = {};
-    const extra: Json = {};
-    if (isObject(properties)) toDirectoryAuditFields(properties, fields, extra);
-    fillFromEnvelope(envelope, fields, extra, AUDIT_FILL);
-    return buildEvent(fields, 'audit', fields.activityDateTime ?? envelope.time, origin, extra);
+    const { fields, extra } = graphFieldsOf('audit', isObject(properties) ? properties : {});
+    fillFromEnvelope(value, fields, extra, AUDIT_FILL);
+    return buildEvent(fields, 'audit', fields.activityDateTime ?? extra.time, origin, extra);
   }
   const signInType: SignInType | undefined = SIGNIN_TYPE_BY_CATEGORY[lower];
   if (signInType) {
-    const fields: Json = {};
-    const extra: Json = {};
-    if (isObject(properties)) toSignInFields(properties, fields, extra);
-    fillFromEnvelope(envelope, fields, extra, SIGNIN_FILL);
+    const { fields, extra } = graphFieldsOf('signin', isObject(properties) ? properties : {});
+    fillFromEnvelope(value, fields, extra, SIGNIN_FILL);
     if (fields.ipAddress === '<null>') fields.ipAddress = null;
     // resultType is the error code as a string ("0" = success); resultDescription the failure reason.
     const status: Json = isObject(fields.status) ? fields.status : {};
@@ -70,8 +69,9 @@ export function normalizeDiagnosticRecord(value: unknown, origin: Origin): Norma
     }
     if (Object.keys(status).length > 0) fields.status = status;
     if (!statedSignInTypes(fields.signInEventTypes)) fields.signInEventTypes = [signInType];
-    return buildEvent(fields, 'signin', fields.createdDateTime ?? envelope.time, origin, extra);
+    return buildEvent(fields, 'signin', fields.createdDateTime ?? extra.time, origin, extra);
   }
+  const envelope = canonicalEnvelope(value);
   if (lower === 'auditevent') {
     return buildKeyVaultEvent({ ...envelope, properties }, origin, {});
   }
@@ -82,6 +82,13 @@ export function normalizeDiagnosticRecord(value: unknown, origin: Origin): Norma
     category === '' ? 'unknown-shape' : 'unsupported-category',
     category === '' ? 'diagnostic record without a category' : `category ${JSON.stringify(category)} is not one appwatch reads (${READ_CATEGORIES})`,
   );
+}
+
+/** A top-level field of the raw record by its canonical envelope name, whatever its casing. */
+function envelopeField(record: Json, name: string): unknown {
+  if (name in record) return record[name];
+  for (const key in record) if (envelopeName(key) === name) return record[key];
+  return undefined;
 }
 
 export const diagnosticFormat: RecordFormat = {

@@ -100,23 +100,77 @@ export function toEnumMember(value: unknown, members: readonly string[]): unknow
   return value;
 }
 
+/**
+ * A case-insensitive name table with a cache of the exact keys seen: logs repeat the same few hundred keys, so
+ * lower-casing every key of every record is wasted work. The cache is bounded (keys are attacker-controlled).
+ */
+export class NameTable {
+  private readonly exact = new Map<string, string | null>();
+  constructor(private readonly byLower: ReadonlyMap<string, string>) {}
+
+  get(key: string): string | undefined {
+    let name = this.exact.get(key);
+    if (name === undefined) {
+      name = this.byLower.get(key.toLowerCase()) ?? null;
+      if (this.exact.size > 4096) this.exact.clear();
+      this.exact.set(key, name);
+    }
+    return name ?? undefined;
+  }
+}
+
+const AUDIT_NAMES = new NameTable(AUDIT_BY_LOWER);
+const SIGNIN_NAMES = new NameTable(SIGNIN_BY_LOWER);
+
 /** Puts a field either at its Graph name (case-insensitive match) or, with no counterpart, into `extra`. */
-function placeGraphField(key: string, value: unknown, byLower: Map<string, string>, fields: Json, extra: Json): void {
-  const graphName = byLower.get(key.toLowerCase());
+function placeGraphField(key: string, value: unknown, names: NameTable, fields: Json, extra: Json): void {
+  const graphName = names.get(key);
   if (graphName !== undefined && !(graphName in fields)) fields[graphName] = value;
   else extra[key] = value;
 }
 
 function normalizeKeys(source: unknown, byLower: Map<string, string>): unknown {
   if (!isObject(source)) return source;
+  let canonical = true;
+  for (const key in source) {
+    const name = byLower.get(key.toLowerCase());
+    if (name !== undefined && name !== key) {
+      canonical = false;
+      break;
+    }
+  }
+  if (canonical) return source; // the common case: nothing to rename, nothing to copy
   const out: Json = {};
   for (const key of Object.keys(source)) out[byLower.get(key.toLowerCase()) ?? key] = source[key];
   return out;
 }
 
+/** Whether every key of an object is already an exact Graph name (then it can be used as it is). */
+function allGraphNames(source: Json, names: ReadonlySet<string>): boolean {
+  for (const key in source) if (!names.has(key) || key === RESERVED_KEY) return false;
+  return true;
+}
+
+/**
+ * The Graph fields of a record whose keys are Graph names in any case. When they already are exact Graph
+ * names (Graph itself, diagnostic `properties`) the parsed object is used as it is: no copy per record.
+ */
+export function graphFieldsOf(kind: 'audit' | 'signin', source: Json): { fields: Json; extra: Json } {
+  const extra: Json = {};
+  if (allGraphNames(source, kind === 'audit' ? DIRECTORY_AUDIT_PROPERTIES : SIGN_IN_PROPERTIES)) {
+    if (kind === 'audit') toDirectoryAuditFields(source, source, extra, true);
+    else toSignInFields(source, source, extra, true);
+    return { fields: source, extra };
+  }
+  const fields: Json = {};
+  if (kind === 'audit') toDirectoryAuditFields(source, fields, extra);
+  else toSignInFields(source, fields, extra);
+  return { fields, extra };
+}
+
 /** Graph directoryAudit fields from an object whose keys are Graph names in any case. */
-export function toDirectoryAuditFields(source: Json, fields: Json, extra: Json): void {
-  for (const key of Object.keys(source)) placeGraphField(key, source[key], AUDIT_BY_LOWER, fields, extra);
+export function toDirectoryAuditFields(source: Json, fields: Json, extra: Json, inPlace = false): void {
+  if (!inPlace) for (const key of Object.keys(source)) placeGraphField(key, source[key], AUDIT_NAMES, fields, extra);
   const targets = fields.targetResources;
   if (Array.isArray(targets)) {
     fields.targetResources = targets.map((target) => {
@@ -133,8 +187,8 @@ export function toDirectoryAuditFields(source: Json, fields: Json, extra: Json):
 }
 
 /** Graph signIn fields from an object whose keys are Graph names in any case. */
-export function toSignInFields(source: Json, fields: Json, extra: Json): void {
-  for (const key of Object.keys(source)) placeGraphField(key, source[key], SIGNIN_BY_LOWER, fields, extra);
+export function toSignInFields(source: Json, fields: Json, extra: Json, inPlace = false): void {
+  if (!inPlace) for (const key of Object.keys(source)) placeGraphField(key, source[key], SIGNIN_NAMES, fields, extra);
   const status = fields.status;
   if (isObject(status) && typeof status.errorCode === 'string') status.errorCode = toNumber(status.errorCode);
 }
