@@ -2,7 +2,7 @@
 //
 // Produces Azure Monitor diagnostic-settings export records (the shape Storage / Event Hubs exports have):
 // Entra AuditLogs, the four sign-in categories, and Key Vault AuditEvent. Shapes follow
-// /work/shared/reference/log-and-graph-schemas.md §1.1, §1.2, §2.2; every value here is invented.
+// ../shared/reference/log-and-graph-schemas.md §1.1, §1.2, §2.2; every value here is invented.
 //
 // Speed matters more than elegance (gigabytes in a couple of minutes), so:
 //   * each record type is a JSON template compiled once: JSON.stringify of an object whose variable
