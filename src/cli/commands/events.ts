@@ -33,6 +33,16 @@ function parseLimit(value: string): number {
   return n;
 }
 
+/** One JSON line, or undefined for a value too deeply nested to serialise (hostile input). */
+function toJsonLine(event: unknown): string | undefined {
+  try {
+    return `${JSON.stringify(event)}\n`;
+  } catch (error) {
+    if (error instanceof RangeError) return undefined;
+    throw error;
+  }
+}
+
 export function eventsCommand(setExit: (code: number) => void): Command {
   const command = new Command('events')
     .description('read logs and print canonical events as JSON Lines')
@@ -53,7 +63,12 @@ export function eventsCommand(setExit: (code: number) => void): Command {
       for (const event of events) {
         if (limit !== undefined && written >= limit) return false;
         if (kinds && !kinds.has(event.appwatch.kind)) continue;
-        await writer.write(`${JSON.stringify(event)}\n`);
+        const line = toJsonLine(event);
+        if (line === undefined) {
+          reporter.warn(`${event.appwatch.origin.file ?? '-'}${event.appwatch.origin.line ? `:${event.appwatch.origin.line}` : ''}: event nested too deeply to print as JSON; not printed`);
+          continue;
+        }
+        await writer.write(line);
         written++;
       }
       return !writer.isClosed && (limit === undefined || written < limit);
