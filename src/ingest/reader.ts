@@ -59,6 +59,11 @@ async function* readOne(input: InputFile, options: IngestOptions, summary: Inges
   }
   if (stream.compressed) fileSummary.compressed = true;
   const forced = options.inputFormat && options.inputFormat !== 'auto' ? FORMATS[options.inputFormat] : undefined;
+  if (firstContentByte(stream.head) >= stream.head.length && stream.ended) {
+    // Storage exports leave empty blobs for quiet hours: nothing to read is not an error.
+    fileSummary.notes.push('empty');
+    return;
+  }
   const sniffed = sniffFraming(stream.head, stream.ended);
   let framing: FramingName;
   if (forced?.name === 'portal-csv') framing = 'csv';
@@ -102,7 +107,7 @@ async function* readOne(input: InputFile, options: IngestOptions, summary: Inges
     DETECTION_ORDER.filter((f) => f.framings.includes(framing));
 
   let repaired = 0;
-  const process = (items: Framed[], out: CanonicalEvent[]): void => {
+  const normalizeBatch = (items: Framed[], out: CanonicalEvent[]): void => {
     for (const item of items) {
       if (item.issue) {
         report(item.issue);
@@ -165,7 +170,7 @@ async function* readOne(input: InputFile, options: IngestOptions, summary: Inges
         choose(forced);
       }
       const out: CanonicalEvent[] = [];
-      process(items, out);
+      normalizeBatch(items, out);
       if (out.length > 0) yield out;
     }
     if (format === undefined && pending.some((p) => p.record)) giveUp(pending, firstReasons, report);

@@ -77,7 +77,8 @@ function keyFields(event: CanonicalEvent): Record<string, unknown> {
       durationMs: event.durationMs,
     };
   }
-  return { kind, time: event.appwatch.time, operationName: event.operationName };
+  // Azure writes the same operation in upper case (exports) or mixed case (REST API); both are kept raw.
+  return { kind, time: event.appwatch.time, operationName: String(event.operationName).toUpperCase() };
 }
 
 describe('one logical event, every form', () => {

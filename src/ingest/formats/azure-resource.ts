@@ -61,3 +61,45 @@ export function buildActivityEvent(fields: Json, origin: Origin, extra: Json, ca
   }
   return buildEvent(fields, 'activity', fields.time, origin, extra, caller ? { caller } : undefined);
 }
+
+/** `{value, localizedValue}` objects of the Azure Monitor REST API → their value. */
+function valueOf(field: unknown): unknown {
+  return isObject(field) && 'value' in field ? field.value : field;
+}
+
+/** REST EventData fields → diagnostic-record paths. */
+const REST_ACTIVITY_FIELDS: Record<string, (record: Json) => unknown> = {
+  time: (r) => r.eventTimestamp,
+  resourceId: (r) => r.resourceId,
+  operationName: (r) => valueOf(r.operationName),
+  category: (r) => valueOf(r.category),
+  resultType: (r) => valueOf(r.status),
+  resultSignature: (r) => valueOf(r.subStatus),
+  callerIpAddress: (r) => (isObject(r.httpRequest) ? r.httpRequest.clientIpAddress : undefined),
+  correlationId: (r) => r.correlationId,
+  level: (r) => r.level,
+  properties: (r) => r.properties,
+};
+
+const REST_CONSUMED = new Set(['eventTimestamp', 'resourceId', 'operationName', 'category', 'status', 'subStatus', 'correlationId', 'level', 'properties', 'authorization', 'claims']);
+
+/** Whether a record is an Activity log event as the Azure Monitor REST API (and `az monitor activity-log list`) returns it. */
+export function isRestActivityRecord(record: Json): boolean {
+  return 'eventTimestamp' in record && isObject(record.operationName) && 'value' in record.operationName;
+}
+
+/** The canonical Activity event from a REST API EventData object. */
+export function buildActivityEventFromRest(record: Json, origin: Origin): NormalizeResult {
+  const fields: Json = {};
+  const extra: Json = {};
+  for (const [path, read] of Object.entries(REST_ACTIVITY_FIELDS)) {
+    const value = read(record);
+    if (value !== undefined) fields[path] = value;
+  }
+  const identity: Json = {};
+  if (record.authorization !== undefined) identity.authorization = record.authorization;
+  if (record.claims !== undefined) identity.claims = record.claims;
+  if (Object.keys(identity).length > 0) fields.identity = identity;
+  for (const key of Object.keys(record)) if (!REST_CONSUMED.has(key)) extra[key] = record[key];
+  return buildActivityEvent(fields, origin, extra, record.caller);
+}

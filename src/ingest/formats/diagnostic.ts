@@ -3,12 +3,14 @@
  * Azure Monitor diagnostic-settings exports: Storage `PT1H.json` (JSON Lines) and Event Hubs bodies
  * (`{"records":[…]}`). Entra records carry the Graph object in `properties`, which moves to the top level; the
  * envelope fills Graph fields the properties lack and keeps the rest under `appwatch.extra`. Key Vault and
- * Activity records keep their diagnostic names.
+ * Activity records keep their diagnostic names. Activity events as the Azure Monitor REST API and
+ * `az monitor activity-log list` return them (`eventTimestamp`, `operationName.value`) are read here too.
  */
 import type { Origin, SignInType } from '../../model/event.js';
 import type { FileContext, NormalizeResult, RawRecord, RecordFormat } from '../types.js';
 import {
-  ACTIVITY_CATEGORIES, buildActivityEvent, buildKeyVaultEvent, canonicalEnvelope, envelopeName,
+  ACTIVITY_CATEGORIES, buildActivityEvent, buildActivityEventFromRest, buildKeyVaultEvent, canonicalEnvelope, envelopeName,
+  isRestActivityRecord,
 } from './azure-resource.js';
 import { originOf } from './graph.js';
 import {
@@ -47,6 +49,7 @@ const SIGNIN_FILL: Record<string, string> = {
 
 export function normalizeDiagnosticRecord(value: unknown, origin: Origin): NormalizeResult {
   if (!isObject(value)) return reject('not-an-object', 'record is not a JSON object');
+  if (isRestActivityRecord(value)) return buildActivityEventFromRest(value, origin);
   const category = String(envelopeField(value, 'category') ?? '');
   const lower = category.toLowerCase();
   const properties = parseDynamic(envelopeField(value, 'properties'));
@@ -98,6 +101,7 @@ export const diagnosticFormat: RecordFormat = {
     if (!isObject(sample)) return 'not a JSON object';
     const keys = new Set(Object.keys(sample).map((k) => k.toLowerCase()));
     if (keys.has('timegenerated')) return 'it has TimeGenerated (a Log Analytics row)';
+    if (isRestActivityRecord(sample)) return null; // Azure Monitor REST API / az CLI Activity log event
     const missing = ['time', 'category', 'operationname'].filter((k) => !keys.has(k));
     return missing.length === 0 ? null : `no diagnostic envelope (missing ${missing.join(', ')})`;
   },

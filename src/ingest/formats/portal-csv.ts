@@ -222,6 +222,7 @@ function buildAuditNormalizer(context: FileContext, header: string[]): (record: 
         (details[Number(m[1]) - 1] ??= {})[m[2]!] = cell;
       } else extra[header[i]!] = cell;
     }
+    if (fields.result !== undefined) fields.result = toEnumMember(fields.result, ['success', 'failure', 'timeout']);
     const isApp = /app|service/i.test(actorType) || (!actor.actoruserprincipalname && !!actor.actorserviceprincipalid);
     const initiator: Json = {};
     for (const [column, value] of Object.entries(actor)) {

@@ -11,10 +11,13 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Whether an object is a Graph page: a `value` array and nothing but `@odata.*` annotations beside it. */
+/**
+ * Whether an object is a page of results: a `value` array and nothing but paging annotations beside it
+ * (Graph's `@odata.*`, the Azure Monitor REST API's `nextLink`).
+ */
 export function isGraphPage(value: Json): boolean {
   if (!Array.isArray(value.value)) return false;
-  for (const key of Object.keys(value)) if (key !== 'value' && !key.startsWith('@odata.')) return false;
+  for (const key of Object.keys(value)) if (key !== 'value' && key !== 'nextLink' && !key.startsWith('@odata.')) return false;
   return true;
 }
 
