@@ -56,6 +56,15 @@ describe('bad input', () => {
     expect(missing.stderr).toContain('nope.json: no such file or directory');
   });
 
+  it('an empty file (a quiet hour\'s blob) is not an error', async () => {
+    const empty = join(dir, 'PT1H.json');
+    writeFileSync(empty, '');
+    const r = await runCli(['scan', empty, fixture('graph/signIns.jsonl'), '--strict', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const { summary } = JSON.parse(r.stdout) as { summary: { files: { notes: string[] }[] } };
+    expect(summary.files[0]!.notes).toEqual(['empty']);
+  });
+
   it('renders attacker-controlled text inert on the terminal', async () => {
     // A file name and a record carrying terminal escapes (clear screen, set title, bell).
     const path = join(dir, 'hostile\u001b[2J\u0007.jsonl');
