@@ -18,6 +18,10 @@ export interface AppwatchConfig {
   output: {
     format?: OutputFormat;
   };
+  sigma: {
+    /** Values of `%name%` placeholders used with `|expand`. */
+    placeholders?: Record<string, string[]>;
+  };
 }
 
 export const OUTPUT_FORMATS = ['table', 'json', 'jsonl', 'csv', 'ocsf'] as const;
@@ -35,6 +39,14 @@ type Schema = { [key: string]: Schema | Check };
 const oneOf = (values: readonly string[]): Check => (v) =>
   typeof v === 'string' && values.includes(v) ? null : `must be one of ${values.join(', ')}`;
 const aString: Check = (v) => (typeof v === 'string' && v !== '' ? null : 'must be a non-empty string');
+const placeholderMap: Check = (v) => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'must map placeholder names to lists of values';
+  for (const [name, values] of Object.entries(v)) {
+    const list = Array.isArray(values) ? values : [values];
+    if (list.some((x) => typeof x !== 'string' && typeof x !== 'number')) return `placeholder ${name} must be a value or a list of values`;
+  }
+  return null;
+};
 const aPositiveInteger: Check = (v) => (Number.isInteger(v) && (v as number) > 0 ? null : 'must be a positive whole number');
 
 /** The keys appwatch knows; later capabilities add their sections here. */
@@ -47,6 +59,9 @@ const SCHEMA: Schema = {
   output: {
     format: oneOf(OUTPUT_FORMATS),
   },
+  sigma: {
+    placeholders: placeholderMap,
+  },
 };
 
 export const DEFAULT_CONFIG_FILE = 'appwatch.yaml';
@@ -56,7 +71,7 @@ export function loadConfig(explicitPath?: string, cwd = process.cwd()): { config
   const path = explicitPath ? resolve(cwd, explicitPath) : resolve(cwd, DEFAULT_CONFIG_FILE);
   if (!existsSync(path)) {
     if (explicitPath) throw new ConfigError('no such file', explicitPath);
-    return { config: { ingest: {}, output: {} } };
+    return { config: { ingest: {}, output: {}, sigma: {} } };
   }
   const text = readFileSync(path, 'utf8');
   return { config: parseConfig(text, explicitPath ?? DEFAULT_CONFIG_FILE), file: path };
@@ -69,7 +84,7 @@ export function parseConfig(text: string, file: string): AppwatchConfig {
     const error = doc.errors[0]!;
     throw new ConfigError(`invalid YAML: ${error.message.split('\n')[0]}`, file, lineCounter.linePos(error.pos[0]).line);
   }
-  const config: AppwatchConfig = { ingest: {}, output: {} };
+  const config: AppwatchConfig = { ingest: {}, output: {}, sigma: {} };
   if (doc.contents === null) return config;
   validate(doc.contents as Node, SCHEMA, '', config as unknown as Record<string, unknown>, file, lineCounter);
   return config;

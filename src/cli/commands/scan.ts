@@ -1,60 +1,94 @@
 /**
  * @module cli/commands/scan
- * `appwatch scan <paths…>`: reads the inputs and reports. Detections arrive with later capabilities; today it
- * prints the ingestion summary (stderr for people; inside `--format json` for machines).
+ * `appwatch scan <paths…>`: reads the inputs, runs the built-in and given Sigma rules, and reports alerts in
+ * the chosen format (stdout or `--out`); the ingestion and rules summary goes to stderr.
  */
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { AlertPipeline } from '../../alerts/pipeline.js';
+import type { Alert } from '../../alerts/types.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../config/config.js';
-import { SEVERITIES, type Severity } from '../../model/severity.js';
+import { SEVERITIES, severityRank, type Severity } from '../../model/severity.js';
+import { csvHeader, csvRow, ocsfFinding, renderTable } from '../../sinks/formats.js';
 import { runIngestion } from '../ingest-run.js';
 import { DataWriter } from '../output.js';
+import { loadRuleset, reportRuleset } from '../rules-loading.js';
 import { renderSummary } from '../summary-view.js';
 import { createReporter } from '../terminal.js';
-import { addReadingOptions, ingestionExitCode, resolveReading, type ReadingOptions } from './common.js';
+import { addReadingOptions, EXIT, ingestionExitCode, resolveReading, type ReadingOptions } from './common.js';
 
 interface ScanOptions extends ReadingOptions {
   format?: OutputFormat;
   out?: string;
   failOn?: Severity;
+  rules: string[];
+  builtin: boolean;
+  placeholder: string[];
+  full?: boolean;
 }
 
-/** CSV columns of an alert (docs/contracts.md). */
-export const ALERT_CSV_COLUMNS = [
-  'time', 'severity', 'rule_id', 'rule_title', 'guide_rows', 'summary', 'application', 'app_id', 'actor', 'actor_ip', 'evidence_ids',
-];
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
 
 export function scanCommand(setExit: (code: number) => void): Command {
   const command = new Command('scan')
-    .description('read logs and report (for now: the ingestion summary)')
+    .description('read logs, run the built-in and given Sigma rules, and report alerts')
     .argument('<paths...>', 'files, directories (read recursively) or - for standard input')
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, jsonl otherwise)').choices(OUTPUT_FORMATS))
     .option('--out <file>', 'write the output to a file instead of stdout')
+    .option('--rules <path>', 'Sigma rule file or folder (repeatable)', collect, [])
+    .option('--no-builtin', 'do not run the built-in rules')
+    .option('--placeholder <name=values>', 'values for a %name% placeholder, comma-separated (repeatable)', collect, [])
+    .option('--full', 'do not truncate table cells')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert is at or above this severity').choices(SEVERITIES));
   addReadingOptions(command);
   command.action(async (paths: string[], options: ScanOptions) => {
     const reading = resolveReading(options);
     const format: OutputFormat = options.format ?? reading.config.output.format ?? (process.stdout.isTTY ? 'table' : 'jsonl');
     const reporter = createReporter(process.stderr, Boolean(options.quiet));
-    const summary = await runIngestion(paths, { ...reading, progress: !options.quiet }, reporter, async () => undefined);
-    const json = summary.toJSON();
+    const loaded = await loadRuleset({ rules: options.rules, builtin: options.builtin, placeholders: options.placeholder }, reading.config);
+    reportRuleset(loaded, reporter);
+    const pipeline = new AlertPipeline(loaded.ruleset);
     const writer = new DataWriter(options.out);
-    switch (format) {
-      case 'json':
-        await writer.write(`${JSON.stringify({ alerts: [], summary: json }, null, 2)}\n`);
-        break;
-      case 'csv':
-        await writer.write(`${ALERT_CSV_COLUMNS.join(',')}\n`);
-        break;
-      case 'table':
-        await writer.write('No alerts: detections are not enabled in this version; the ingestion summary follows.\n');
-        break;
-      case 'jsonl':
-      case 'ocsf':
-        break; // one line per alert; none yet
+    const kept: Alert[] = [];
+    const version = packageVersion();
+    let worst = -1;
+    const write = async (alerts: Alert[]): Promise<void> => {
+      for (const alert of alerts) {
+        worst = Math.max(worst, severityRank(alert.severity));
+        if (format === 'jsonl') await writer.write(`${JSON.stringify(alert)}\n`);
+        else if (format === 'ocsf') await writer.write(`${JSON.stringify(ocsfFinding(alert, version))}\n`);
+        else if (format === 'csv') await writer.write(csvRow(alert));
+        else kept.push(alert);
+      }
+    };
+    if (format === 'csv') await writer.write(csvHeader());
+    const summary = await runIngestion(paths, { ...reading, progress: !options.quiet }, reporter, async (events) => {
+      await write(pipeline.process(events));
+    });
+    await write(pipeline.finish());
+    const json = summary.toJSON();
+    if (format === 'json') {
+      await writer.write(`${JSON.stringify({ alerts: kept, summary: { ...json, detection: { ...pipeline.stats, rules: loaded.ruleset.rules.length } } }, null, 2)}\n`);
+    } else if (format === 'table') {
+      kept.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+      await writer.write(renderTable(kept, Boolean(options.full)));
     }
     await writer.close();
     reporter.block(renderSummary(json));
-    setExit(ingestionExitCode(json, Boolean(options.strict)));
+    const duplicates = pipeline.stats.duplicates > 0 ? ` (${pipeline.stats.duplicates} duplicate matches folded)` : '';
+    reporter.info(`${pipeline.stats.alerts} alert${pipeline.stats.alerts === 1 ? '' : 's'} from ${json.recordsRead.toLocaleString('en-US')} records${duplicates}`);
+    const ingestionCode = ingestionExitCode(json, Boolean(options.strict));
+    if (ingestionCode !== EXIT.ok) setExit(ingestionCode);
+    else if (options.failOn && worst >= severityRank(options.failOn)) setExit(EXIT.alerts);
+    else setExit(EXIT.ok);
   });
   return command;
 }

@@ -1,0 +1,198 @@
+/**
+ * @module alerts/build
+ * Turns rule matches into alerts: a stable id (the same rule and events always give the same id), the
+ * entities an analyst pivots on, a one-sentence summary, and the evidence with its origin.
+ */
+import { createHash } from 'node:crypto';
+import type { CanonicalEvent } from '../model/event.js';
+import { resolveField } from '../model/field-resolver.js';
+import { SEVERITIES, type Severity } from '../model/severity.js';
+import type { CompiledRule } from '../detect/ruleset.js';
+import type { SigmaCorrelation, SigmaRule } from '../sigma/types.js';
+import type { Alert, EntityRef } from './types.js';
+
+type Json = Record<string, unknown>;
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const obj = (v: unknown): Json | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
+
+/** What identifies an event across its forms: its Microsoft id, else its content. */
+export function eventKey(event: CanonicalEvent): string {
+  const id = str(event.id) ?? str(event.uniqueTokenIdentifier);
+  if (id) return `${event.appwatch.kind}:${id}`;
+  const { appwatch: _meta, ...fields } = event;
+  return `${event.appwatch.kind}:${createHash('sha256').update(JSON.stringify(fields)).digest('hex').slice(0, 32)}`;
+}
+
+export function alertId(ruleId: string, events: readonly CanonicalEvent[]): string {
+  const keys = events.map(eventKey).sort();
+  return createHash('sha256').update(`${ruleId}\u0000${keys.join('\u0000')}`).digest('hex').slice(0, 32);
+}
+
+function clean<T extends object>(o: T): T | undefined {
+  const entries = Object.entries(o).filter(([, v]) => v !== undefined && v !== '');
+  return entries.length > 0 ? (Object.fromEntries(entries) as T) : undefined;
+}
+
+/** The entities of one event, whatever its kind. */
+export function entitiesOf(event: CanonicalEvent): Alert['entities'] {
+  const entities: Alert['entities'] = {};
+  switch (event.appwatch.kind) {
+    case 'audit': {
+      const by = obj(event.initiatedBy);
+      const user = obj(by?.user);
+      const app = obj(by?.app);
+      if (user && (user.id || user.userPrincipalName)) {
+        entities.actor = { type: 'user', ...clean({ id: str(user.id), displayName: str(user.displayName), userPrincipalName: str(user.userPrincipalName), ip: str(user.ipAddress) }) };
+      } else if (app && (app.appId || app.servicePrincipalId || app.displayName)) {
+        const msi = /managed service identity/i.test(String(app.displayName ?? ''));
+        entities.actor = { type: msi ? 'managedIdentity' : 'app', ...clean({ id: str(app.servicePrincipalId), appId: str(app.appId), displayName: str(app.displayName) }) };
+      }
+      const targets = (Array.isArray(event.targetResources) ? event.targetResources : []).map(obj).filter((t): t is Json => t !== undefined);
+      const details = Array.isArray(event.additionalDetails) ? event.additionalDetails.map(obj) : [];
+      const appId = str(details.find((d) => d?.key === 'AppId')?.value);
+      const application = targets.find((t) => t.type === 'Application');
+      const sp = targets.find((t) => t.type === 'ServicePrincipal');
+      if (application) entities.application = clean({ id: str(application.id), displayName: str(application.displayName), appId });
+      if (sp) entities.servicePrincipal = clean({ id: str(sp.id), displayName: str(sp.displayName), appId });
+      if (!application && sp) entities.application = clean({ displayName: str(sp.displayName), appId });
+      const role = targets.find((t) => t.type === 'Role');
+      if (role) entities.role = clean({ id: str(role.id), displayName: str(role.displayName) });
+      break;
+    }
+    case 'signin': {
+      const type = Array.isArray(event.signInEventTypes) ? String(event.signInEventTypes[0]) : '';
+      entities.application = clean({ appId: str(event.appId), displayName: str(event.appDisplayName) });
+      if (str(event.servicePrincipalId)) entities.servicePrincipal = clean({ id: str(event.servicePrincipalId), displayName: str(event.servicePrincipalName), appId: str(event.appId) });
+      if (type === 'servicePrincipal' || type === 'managedIdentity') {
+        entities.actor = { type: type === 'managedIdentity' ? 'managedIdentity' : 'app', ...clean({ id: str(event.servicePrincipalId), appId: str(event.appId), displayName: str(event.servicePrincipalName) ?? str(event.appDisplayName), ip: str(event.ipAddress) }) };
+      } else {
+        entities.actor = { type: 'user', ...clean({ id: str(event.userId), displayName: str(event.userDisplayName), userPrincipalName: str(event.userPrincipalName), ip: str(event.ipAddress) }) };
+      }
+      const resource = clean({ appId: str(event.resourceId), displayName: str(event.resourceDisplayName) });
+      if (resource) entities.resource = resource;
+      break;
+    }
+    case 'keyvault':
+    case 'activity': {
+      const caller = event.appwatch.caller;
+      if (caller) {
+        const type = caller.type === 'app' ? 'app' : caller.type === 'user' || caller.upn ? 'user' : 'unknown';
+        entities.actor = { type, ...clean({ id: caller.objectId, appId: caller.appId, userPrincipalName: caller.upn, ip: str(event.callerIpAddress) }) };
+      }
+      const resourceId = str(event.resourceId);
+      if (event.appwatch.kind === 'keyvault' && resourceId) entities.keyVault = { id: resourceId, displayName: resourceId.split('/').pop() };
+      else if (resourceId) entities.resource = { id: resourceId };
+      break;
+    }
+    case 'event':
+      break;
+  }
+  for (const key of Object.keys(entities) as (keyof Alert['entities'])[]) if (entities[key] === undefined) delete entities[key];
+  return entities;
+}
+
+function activityOf(event: CanonicalEvent): string | undefined {
+  return str(event.activityDisplayName)?.trim() ?? str(event.operationName);
+}
+
+function actorText(actor: Alert['entities']['actor']): string | undefined {
+  if (!actor) return undefined;
+  return actor.userPrincipalName ?? actor.displayName ?? actor.appId ?? actor.id;
+}
+
+/** What an alert needs to know about the rule that raised it (a rule or a correlation). */
+export interface AlertRuleInfo {
+  doc: SigmaRule | SigmaCorrelation;
+  source: 'builtin' | 'sigma';
+  repairs: { id: string; reason: string }[];
+  /** The fields the rule tests (after mapping), reported with their values. */
+  fieldNames: string[];
+}
+
+export function ruleInfo(rule: CompiledRule): AlertRuleInfo {
+  return { doc: rule.rule, source: rule.source, repairs: rule.repairs, fieldNames: ruleFields(rule) };
+}
+
+/** One sentence: what happened, to what, by whom, when. */
+export function summarize(rule: SigmaRule | SigmaCorrelation, events: readonly CanonicalEvent[], entities: Alert['entities']): string {
+  const last = events[events.length - 1]!;
+  const parts = [rule.title];
+  const activity = activityOf(last);
+  const app = entities.application ?? entities.servicePrincipal;
+  const subject = app ? `'${app.displayName ?? app.appId ?? app.id}'${app.appId && app.displayName ? ` (appId ${app.appId})` : ''}` : entities.keyVault ? `vault '${entities.keyVault.displayName}'` : undefined;
+  let sentence = parts.join('');
+  if (activity) sentence += `: ${activity}`;
+  if (subject) sentence += `${activity ? ' on' : ':'} ${subject}`;
+  const actor = actorText(entities.actor);
+  if (actor) sentence += ` by ${actor}${entities.actor?.ip ? ` from ${entities.actor.ip}` : ''}`;
+  sentence += ` at ${last.appwatch.time.slice(0, 16).replace('T', ' ')} UTC`;
+  if (events.length > 1) sentence += ` (${events.length} events)`;
+  return `${sentence}.`;
+}
+
+function levelOf(rule: SigmaRule | SigmaCorrelation): Severity {
+  return (SEVERITIES as readonly string[]).includes(rule.level ?? '') ? (rule.level as Severity) : 'medium';
+}
+
+/** Field names a rule tests (after mapping), for the alert's `fields`. */
+export function ruleFields(rule: CompiledRule): string[] {
+  const names = new Set<string>();
+  for (const search of rule.searches.values()) for (const alt of search.alternatives) for (const item of alt) if (item.field) names.add(item.field);
+  return [...names];
+}
+
+export function buildAlert(rule: AlertRuleInfo, events: readonly CanonicalEvent[], detectedAt: string, extra?: { summary?: string; fields?: Record<string, unknown[]> }): Alert {
+  const sorted = [...events].sort((a, b) => (a.appwatch.time < b.appwatch.time ? -1 : a.appwatch.time > b.appwatch.time ? 1 : 0));
+  const last = sorted[sorted.length - 1]!;
+  const entities = entitiesOf(last);
+  const fields: Record<string, unknown[]> = extra?.fields ?? {};
+  if (!extra?.fields) {
+    for (const name of rule.fieldNames) {
+      const values = resolveField(last, name);
+      if (values.length > 0) fields[name] = values.map((v) => (v && typeof v === 'object' ? JSON.stringify(v) : v));
+    }
+  }
+  const doc = rule.doc;
+  const level = levelOf(doc);
+  const ruleId = doc.id ?? `title:${doc.title}`;
+  return {
+    id: alertId(ruleId, sorted),
+    time: last.appwatch.time,
+    detectedAt,
+    severity: level,
+    rule: {
+      id: ruleId,
+      title: doc.title,
+      level,
+      ...(doc.author ? { author: doc.author } : {}),
+      source: rule.source,
+      ...(doc.location.file ? { path: doc.location.file } : {}),
+      references: doc.references,
+      tags: doc.tags,
+      guideRows: guideRowsOf(doc),
+      repairs: rule.repairs,
+    },
+    summary: extra?.summary ?? summarize(doc, sorted, entities),
+    entities,
+    context: { flags: [], severityReasons: [`rule level ${level}`] },
+    evidence: sorted.map((e) => ({
+      kind: e.appwatch.kind,
+      ...(str(e.id) ?? str(e.correlationId) ? { id: str(e.id) ?? str(e.correlationId) } : {}),
+      time: e.appwatch.time,
+      origin: e.appwatch.origin,
+    })),
+    fields,
+  };
+}
+
+/** Guide rows a rule declares (`appwatch.guide-row.N` tags or a `guide_rows` key). */
+export function guideRowsOf(rule: SigmaRule | SigmaCorrelation): number[] {
+  const rows = new Set<number>();
+  for (const tag of rule.tags) {
+    const m = /^appwatch\.guide[-_.]row[-_.](\d+)$/i.exec(tag);
+    if (m) rows.add(Number(m[1]));
+  }
+  const declared = rule.raw.guide_rows;
+  if (Array.isArray(declared)) for (const r of declared) if (Number.isInteger(r)) rows.add(r as number);
+  return [...rows].sort((a, b) => a - b);
+}

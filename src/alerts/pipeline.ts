@@ -1,0 +1,86 @@
+/**
+ * @module alerts/pipeline
+ * From events to alerts: each event is matched against the ruleset, each match becomes an alert (one per
+ * rule and event: the same record read twice gives one alert), and the matches that correlations reference
+ * are kept so correlations can be evaluated when the input ends.
+ */
+import type { CanonicalEvent } from '../model/event.js';
+import { evaluateCorrelations, type CorrelationInput, type CorrelationResult } from '../detect/correlate.js';
+import type { Ruleset } from '../detect/ruleset.js';
+import { buildAlert, ruleInfo } from './build.js';
+import type { Alert } from './types.js';
+
+export interface AlertStats {
+  matches: number;
+  alerts: number;
+  duplicates: number;
+  correlationInputs: number;
+}
+
+export class AlertPipeline {
+  readonly stats: AlertStats = { matches: 0, alerts: 0, duplicates: 0, correlationInputs: 0 };
+  private readonly seen = new Set<string>();
+  private readonly correlationInputs: CorrelationInput[] = [];
+  private readonly referenced: Set<string>;
+  private readonly detectedAt = new Date().toISOString();
+
+  constructor(private readonly ruleset: Ruleset) {
+    this.referenced = new Set(ruleset.correlations.flatMap((c) => c.rules));
+  }
+
+  /** Alerts raised by these events (duplicates of earlier alerts are counted, not repeated). */
+  process(events: readonly CanonicalEvent[]): Alert[] {
+    const alerts: Alert[] = [];
+    for (const event of events) {
+      for (const match of this.ruleset.match(event)) {
+        this.stats.matches++;
+        const rule = match.rule.rule;
+        const keys = [rule.id, rule.name].filter((k): k is string => Boolean(k));
+        if (keys.some((k) => this.referenced.has(k))) {
+          this.correlationInputs.push({ ruleKeys: keys, time: event.appwatch.time, events: [event] });
+          this.stats.correlationInputs++;
+        }
+        if (match.rule.correlationOnly) continue;
+        this.emit(buildAlert(ruleInfo(match.rule), [event], this.detectedAt), alerts);
+      }
+    }
+    return alerts;
+  }
+
+  /** Alerts of the correlations, once all input has been seen. */
+  finish(): Alert[] {
+    const alerts: Alert[] = [];
+    if (this.ruleset.correlations.length === 0) return alerts;
+    for (const result of evaluateCorrelations(this.ruleset.correlations, this.correlationInputs)) {
+      this.emit(this.correlationAlert(result), alerts);
+    }
+    return alerts;
+  }
+
+  private correlationAlert(result: CorrelationResult): Alert {
+    const c = result.correlation;
+    const events = result.inputs.flatMap((i) => i.events);
+    const group = Object.entries(result.group).map(([k, v]) => `${k}=${v}`).join(', ');
+    const measure = c.type === 'event_count' ? `${result.value} events`
+      : c.type === 'value_count' ? `${result.value} distinct ${c.condition.field}`
+      : c.type === 'value_sum' ? `sum of ${c.condition.field} ${result.value}`
+      : c.type === 'value_avg' ? `average ${c.condition.field} ${Number(result.value.toFixed(2))}`
+      : c.type === 'value_percentile' ? `${c.condition.field} ${JSON.stringify(result.subject)} in ${Number(result.value.toFixed(2))}% of events`
+      : `${c.rules.join(', ')}${c.type === 'temporal_ordered' ? ' in order' : ''}`;
+    const summary = `${c.title}: ${measure}${group ? ` for ${group}` : ''} within ${c.timespanText}, ${result.inputs[0]!.time.slice(0, 16).replace('T', ' ')}–${result.time.slice(0, 16).replace('T', ' ')} UTC.`;
+    const fields: Record<string, unknown[]> = Object.fromEntries(Object.entries(result.group).map(([k, v]) => [k, [v]]));
+    fields[`correlation.${c.type}`] = [result.subject ?? result.value];
+    const source = this.ruleset.rules.find((r) => c.rules.includes(r.rule.id ?? '') || c.rules.includes(r.rule.name ?? ''))?.source ?? 'sigma';
+    return buildAlert({ doc: c, source, repairs: [], fieldNames: [] }, events, this.detectedAt, { summary, fields });
+  }
+
+  private emit(alert: Alert, out: Alert[]): void {
+    if (this.seen.has(alert.id)) {
+      this.stats.duplicates++;
+      return;
+    }
+    this.seen.add(alert.id);
+    this.stats.alerts++;
+    out.push(alert);
+  }
+}
