@@ -15,7 +15,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,8 @@ const SEED = process.env.BENCH_SEED || 'appwatch-bench';
 const BIN = resolve(ROOT, process.env.APPWATCH_BIN || 'bin/appwatch.js');
 
 const TARGETS = {
+  rulesRatio: 0.7, // appwatch with every SigmaHQ Azure rule (+ built-ins) MB/s ÷ bare-loop MB/s, at least
+  rulesX10Cost: 2, // time with ten times the rules ÷ time with the rule set, below
   throughputRatio: 0.8, // appwatch MB/s ÷ bare-loop MB/s, at least
   rssScaling: 1.2, // peak RSS at 2 GB ÷ peak RSS at 0.25 GB, at most: memory must not grow with input
   documentRssBytes: 300 * MB, // peak RSS reading a 2 GB {"records":[…]} document, below
@@ -113,6 +115,7 @@ async function main() {
   };
 
   report(results, bare, app);
+  results.rules = await rulesBenchmark(throughput, bareMBps);
 
   const out = {
     date: new Date().toISOString(), node: process.version, scale: SCALE, runs: RUNS, seed: SEED,
@@ -233,7 +236,7 @@ async function runBare(f) {
 }
 
 async function runAppwatch(f) {
-  const r = await run(command(['scan', f.path, '--quiet', '--format', 'json']));
+  const r = await run(command(['scan', f.path, '--no-builtin', '--quiet', '--format', 'json']));
   if (r.code !== 0) throw failed(`appwatch scan ${f.name}`, r);
   let doc;
   try {
@@ -260,6 +263,78 @@ function checkCount(f, who, n) {
     mismatches.push(msg);
     console.log(`!!!!! RECORD COUNT MISMATCH: ${msg}`);
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rules: the same file scanned with every SigmaHQ Azure rule plus the built-ins, then with ten copies of them.
+
+const SIGMAHQ = resolve(ROOT, '..', 'shared', 'corpus', 'sigmahq');
+
+async function rulesBenchmark(f, bareMBps) {
+  section(`Rules on ${f.name}`);
+  if (!existsSync(SIGMAHQ)) {
+    console.log(`  skipped: ${SIGMAHQ} not found (the SigmaHQ rules live in the shared corpus; point SIGMAHQ_RULES at a clone)`);
+    return { skipped: true };
+  }
+  const x10 = join(DATA, 'rules-x10');
+  await makeRuleCopies(SIGMAHQ, x10, 10);
+  const runs = { x1: [], x10: [] };
+  for (let i = 0; i < RUNS; i++) {
+    runs.x1.push(await runWithRules(f, [SIGMAHQ], 'x1'));
+    runs.x10.push(await runWithRules(f, [x10], 'x10'));
+  }
+  const best = (list) => list.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
+  const one = best(runs.x1);
+  const ten = best(runs.x10);
+  const mbps = f.bytes / MB / (one.wallMs / 1000);
+  const out = {
+    rules: one.rules, rulesX10: ten.rules, alerts: one.alerts, alertsX10: ten.alerts,
+    appwatchMBps: round(mbps), bareMBps: round(bareMBps), ratio: round(mbps / bareMBps, 3), target: `>= ${TARGETS.rulesRatio}`,
+    pass: mbps / bareMBps >= TARGETS.rulesRatio,
+    x10Cost: round(ten.wallMs / one.wallMs, 3), x10Target: `< ${TARGETS.rulesX10Cost}`, x10Pass: ten.wallMs / one.wallMs < TARGETS.rulesX10Cost,
+  };
+  const verdict = (pass) => (pass ? 'PASS' : 'MISS');
+  console.log(`  rule set (${one.rules} rules)         ${out.appwatchMBps.toFixed(1).padStart(8)} MB/s   ratio to bare ${out.ratio.toFixed(3)}   target >= ${TARGETS.rulesRatio}  ${verdict(out.pass)}   (${one.alerts} alerts)`);
+  console.log(`  x10 rules (${ten.rules} rules)        time ratio ${out.x10Cost.toFixed(3)}                      target < ${TARGETS.rulesX10Cost}    ${verdict(out.x10Pass)}   (${ten.alerts} alerts)`);
+  return out;
+}
+
+/** Copies every rule `n` times with new ids and titles, so the engine cannot share work between copies. */
+async function makeRuleCopies(from, to, n) {
+  const marker = join(to, '.complete');
+  if (existsSync(marker)) return;
+  await mkdir(to, { recursive: true });
+  const files = [];
+  const walk = async (dir) => {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) await walk(join(dir, e.name));
+      else if (/\.ya?ml$/.test(e.name)) files.push(join(dir, e.name));
+    }
+  };
+  await walk(from);
+  let k = 0;
+  for (const file of files) {
+    const text = await readFile(file, 'utf8');
+    for (let i = 0; i < n; i++) {
+      const copy = text
+        .replace(/^id: *([0-9a-f-]{36})/m, (_, id) => `id: ${id.slice(0, 24)}${(i + 1).toString(16).padStart(4, '0')}${id.slice(28)}`)
+        .replace(/^title: *(.*)$/m, (_, t) => `title: ${t} (copy ${i + 1})`);
+      await writeFile(join(to, `${String(k++).padStart(5, '0')}.yml`), copy);
+    }
+  }
+  await writeFile(marker, '');
+}
+
+async function runWithRules(f, rulePaths, label) {
+  const stats = join(DATA, `stats-${label}.json`);
+  const args = ['scan', f.path, '--quiet', '--format', 'jsonl', '--out', '/dev/null', '--stats', stats];
+  for (const p of rulePaths) args.push('--rules', p);
+  const r = await run(command(args));
+  if (r.code !== 0) throw failed(`appwatch scan ${f.name} with rules`, r);
+  const s = JSON.parse(await readFile(stats, 'utf8'));
+  checkCount(f, `appwatch (${label} rules)`, s.recordsRead);
+  console.log(`  appwatch   ${f.name.padEnd(30)} ${fmtSec(r.wallMs)}  ${fmtMBps(f.bytes, r.wallMs)}  ${label.padEnd(4)} ${s.detection.rules} rules, ${s.detection.alerts} alerts`);
+  return { wallMs: round(r.wallMs), rules: s.detection.rules, alerts: s.detection.alerts };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

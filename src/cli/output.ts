@@ -4,7 +4,6 @@
  * reader goes away (`appwatch events … | head`).
  */
 import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
 
 export class DataWriter {
   private buffer = '';
@@ -34,7 +33,18 @@ export class DataWriter {
     if (this.closed || this.buffer === '') return;
     const chunk = this.buffer;
     this.buffer = '';
-    if (!this.stream.write(chunk)) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error')]);
+    if (!this.stream.write(chunk)) {
+      // Wait for drain, or for the stream to go away (EPIPE closes it): one listener pair per wait, removed after.
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.stream.off('drain', done);
+          this.stream.off('close', done);
+          resolve();
+        };
+        this.stream.on('drain', done);
+        this.stream.on('close', done);
+      });
+    }
   }
 
   async close(): Promise<void> {

@@ -15,7 +15,7 @@
 import ipaddr from 'ipaddr.js';
 import { RE2JS } from 're2js';
 import type { CanonicalEvent } from '../model/event.js';
-import { hasField, resolveField } from '../model/field-resolver.js';
+import { fieldAccessor, hasField, resolveField } from '../model/field-resolver.js';
 import { toIsoUtc } from '../model/time.js';
 import { namesMatching } from '../sigma/condition.js';
 import { SigmaError } from '../sigma/diagnostics.js';
@@ -32,16 +32,23 @@ export interface CompileOptions {
   placeholders: Placeholders;
 }
 
-/** The text a value is compared as. */
+const jsonText = new WeakMap<object, string>();
+
+/** The text a value is compared as (objects as their JSON text, computed once per object). */
 function textOf(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') return value;
   if (typeof value === 'object') {
-    try {
-      return JSON.stringify(value);
-    } catch {
-      return null;
+    let text = jsonText.get(value);
+    if (text === undefined) {
+      try {
+        text = JSON.stringify(value);
+      } catch {
+        return null;
+      }
+      jsonText.set(value, text);
     }
+    return text;
   }
   return String(value);
 }
@@ -242,8 +249,9 @@ export function compileItem(item: SigmaFieldItem, options: CompileOptions): Pred
     base = chain.all ? (t) => keywordTests.every((k) => k(stringsOf(t))) : (t) => keywordTests.some((k) => k(stringsOf(t)));
   } else {
     const nullOnly = item.values.every((v) => v === null) && !chain.comparator;
+    const access = fieldAccessor(field);
     base = (t) => {
-      const values = resolveField(t, field);
+      const values = access(t);
       if (values.length === 0) return nullOnly || (!chain.all && item.values.includes(null) && !chain.comparator);
       if (chain.all) return groups.every((g) => values.some(g));
       for (const g of groups) for (const v of values) if (g(v)) return true;
@@ -291,8 +299,9 @@ export function compileMap(items: SigmaFieldItem[], options: CompileOptions): Pr
       const rest = parts.slice((i.field!.toLowerCase().startsWith('properties.') ? 1 : 0) + common).join('.');
       return compileItem({ ...i, field: rest }, options);
     });
+    const accessPrefix = fieldAccessor(prefix);
     predicates.push((t) => {
-      for (const element of resolveField(t, prefix)) {
+      for (const element of accessPrefix(t)) {
         if (element && typeof element === 'object' && !Array.isArray(element) && inner.every((p) => p(element as Json))) return true;
       }
       return false;

@@ -5,9 +5,10 @@
  * (operation) names a rule requires. Rules that defeat the index (keywords, wildcards) are always tested.
  */
 import type { CanonicalEvent, EventKind } from '../model/event.js';
+import { candidatePaths, fieldAccessor } from '../model/field-resolver.js';
 import { diagnostic, SigmaError, type SigmaDiagnostic } from '../sigma/diagnostics.js';
 import { parseModifierChain } from '../sigma/modifiers.js';
-import type { ConditionNode, SigmaCorrelation, SigmaDocument, SigmaFilter, SigmaRule, SigmaSearch } from '../sigma/types.js';
+import type { ConditionNode, SigmaCorrelation, SigmaDocument, SigmaFieldItem, SigmaFilter, SigmaRule, SigmaSearch } from '../sigma/types.js';
 import { compileCondition, compileSearch, type Predicate } from './match.js';
 import { mapRule, type AppliedRepair, type Routing } from './pipeline.js';
 import type { Placeholders } from './value-transforms.js';
@@ -24,8 +25,8 @@ export interface CompiledRule {
   /** Undefined when the rule could not be compiled (see `refused`). */
   predicate?: Predicate;
   refused?: string;
-  /** Exact activity/operation names (lower case) the rule requires, when it requires one. */
-  activities?: Set<string>;
+  /** An equality the rule requires, used to test it only against events that can match. */
+  indexKey?: IndexKey;
   /** Filters applied to it (ids or titles). */
   filters: string[];
   /** Referenced by a correlation and not `generate: true`: its matches feed the correlation only. */
@@ -37,46 +38,87 @@ export interface RuleMatch {
   event: CanonicalEvent;
 }
 
-/** The activity field per kind: audit events' activity name; Key Vault and Activity operations. */
+/** The activity field per kind: preferred index key, as the most selective field of Entra and Azure rules. */
 const ACTIVITY_FIELD: Partial<Record<EventKind, string>> = { audit: 'activityDisplayName', keyvault: 'operationName', activity: 'operationName' };
 
-function activityOf(event: CanonicalEvent): string | undefined {
-  const field = ACTIVITY_FIELD[event.appwatch.kind];
-  const value = field ? event[field] : undefined;
-  return typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+/** An equality a rule requires: every event it matches has one of these values in this field. */
+export interface IndexKey {
+  field: string;
+  values: Set<string>;
 }
 
-/** The exact names a search requires on the activity field, if every alternative requires one. */
-function requiredActivities(search: SigmaSearch, kinds: EventKind[]): Set<string> | undefined {
-  const out = new Set<string>();
-  for (const alt of search.alternatives) {
-    const item = alt.find((i) => {
-      if (i.field === null) return false;
-      const f = i.field.toLowerCase();
-      const isActivity = kinds.every((k) => (ACTIVITY_FIELD[k] ?? '').toLowerCase() === f) && kinds.length > 0;
-      if (!isActivity) return false;
-      const chain = parseModifierChain(i.modifiers);
-      return !chain.comparator && !chain.negate && !chain.all && chain.transforms.length === 0
-        && i.values.every((v) => typeof v === 'string' && !/[*?\\]/.test(v));
-    });
-    if (!item) return undefined;
-    for (const v of item.values) out.add(String(v).trim().toLowerCase());
+function equalityItem(item: SigmaFieldItem): boolean {
+  if (item.field === null) return false;
+  const chain = parseModifierChain(item.modifiers);
+  return !chain.comparator && !chain.negate && !chain.all && !chain.cased && chain.transforms.length === 0
+    && item.values.every((v) => v !== null && (typeof v !== 'string' || !/[*?\\]/.test(v)));
+}
+
+/** The equalities a search requires: a field that every alternative tests for equality. */
+function requiredEqualities(search: SigmaSearch): IndexKey[] {
+  const keys: IndexKey[] = [];
+  const first = search.alternatives[0] ?? [];
+  for (const candidate of first) {
+    if (!equalityItem(candidate)) continue;
+    const field = candidate.field!;
+    const values = new Set<string>();
+    let everywhere = true;
+    for (const alt of search.alternatives) {
+      const item = alt.find((i) => i.field?.toLowerCase() === field.toLowerCase() && equalityItem(i));
+      if (!item) {
+        everywhere = false;
+        break;
+      }
+      for (const v of item.values) values.add(String(v).trim().toLowerCase());
+    }
+    if (everywhere) keys.push({ field, values });
   }
-  return out;
+  return keys;
 }
 
-function indexableActivities(node: ConditionNode, searches: Map<string, SigmaSearch>, kinds: EventKind[]): Set<string> | undefined {
+function conditionEqualities(node: ConditionNode, searches: Map<string, SigmaSearch>): IndexKey[] {
   if (node.type === 'id') {
     const s = searches.get(node.name);
-    return s ? requiredActivities(s, kinds) : undefined;
+    return s ? requiredEqualities(s) : [];
   }
-  if (node.type === 'and') {
-    for (const child of node.children) {
-      const found = indexableActivities(child, searches, kinds);
-      if (found) return found;
+  if (node.type === 'and') return node.children.flatMap((c) => conditionEqualities(c, searches));
+  return [];
+}
+
+/** The index key for a rule: the activity field when it requires one, else its first required equality. */
+function indexKeyOf(node: ConditionNode, searches: Map<string, SigmaSearch>, kinds: EventKind[]): IndexKey | undefined {
+  const keys = conditionEqualities(node, searches);
+  if (keys.length === 0) return undefined;
+  const activity = keys.find((k) => kinds.length > 0 && kinds.every((kind) => {
+    const target = ACTIVITY_FIELD[kind];
+    const first = candidatePaths(kind, k.field)[0]!;
+    return target !== undefined && (first === target || first.toLowerCase() === target.toLowerCase());
+  }));
+  // Otherwise a field every event of the kind carries at a fixed place (a canonical name): cheap to read.
+  const canonical = keys.find((k) => kinds.every((kind) => {
+    const first = candidatePaths(kind, k.field)[0]!;
+    return first.split('.')[0] !== k.field.split('.')[0] || /^[a-z]/.test(k.field);
+  }));
+  return activity ?? canonical ?? keys[0];
+}
+
+interface KindIndex {
+  always: CompiledRule[];
+  /** field → (value in lower case → rules). */
+  byField: Map<string, { access: (e: CanonicalEvent) => unknown[]; byValue: Map<string, CompiledRule[]> }>;
+}
+
+/** The index form of an event value: as the matcher compares it (objects as JSON text), folded. */
+function textKey(value: unknown): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'object') {
+    try {
+      return JSON.stringify(value).trim().toLowerCase();
+    } catch {
+      return undefined;
     }
   }
-  return undefined;
+  return String(value).trim().toLowerCase();
 }
 
 export interface RulesetOptions {
@@ -88,7 +130,7 @@ export class Ruleset {
   readonly correlations: SigmaCorrelation[] = [];
   readonly filters: SigmaFilter[] = [];
   readonly diagnostics: SigmaDiagnostic[] = [];
-  private readonly byKind = new Map<EventKind, { always: CompiledRule[]; byActivity: Map<string, CompiledRule[]> }>();
+  private readonly byKind = new Map<EventKind, KindIndex>();
   private readonly evaluable: CompiledRule[] = [];
 
   constructor(documents: readonly { document: SigmaDocument; source: RuleSource }[], private readonly options: RulesetOptions) {
@@ -106,9 +148,11 @@ export class Ruleset {
       this.evaluable.push(rule);
       for (const kind of rule.routing.kinds) {
         let slot = this.byKind.get(kind);
-        if (!slot) this.byKind.set(kind, (slot = { always: [], byActivity: new Map() }));
-        if (rule.activities) {
-          for (const a of rule.activities) slot.byActivity.set(a, [...(slot.byActivity.get(a) ?? []), rule]);
+        if (!slot) this.byKind.set(kind, (slot = { always: [], byField: new Map() }));
+        if (rule.indexKey) {
+          let entry = slot.byField.get(rule.indexKey.field);
+          if (!entry) slot.byField.set(rule.indexKey.field, (entry = { access: fieldAccessor(rule.indexKey.field), byValue: new Map() }));
+          for (const v of rule.indexKey.values) entry.byValue.set(v, [...(entry.byValue.get(v) ?? []), rule]);
         } else slot.always.push(rule);
       }
     }
@@ -133,9 +177,9 @@ export class Ruleset {
         compiled.filters.push(filter.id ?? filter.title);
       }
       compiled.predicate = predicate;
-      if (mapped.routing.kinds.length > 0) {
-        const activities = indexableActivities(rule.condition, mapped.searches, mapped.routing.kinds);
-        if (activities) compiled.activities = activities;
+      if (mapped.routing.kinds.length > 0 && compiled.filters.length === 0) {
+        const key = indexKeyOf(rule.condition, mapped.searches, mapped.routing.kinds);
+        if (key) compiled.indexKey = key;
       }
     } catch (error) {
       if (!(error instanceof SigmaError)) throw error;
@@ -160,10 +204,23 @@ export class Ruleset {
     const slot = this.byKind.get(kind);
     if (!slot) return out;
     for (const rule of slot.always) if (rule.predicate!(event)) out.push({ rule, event });
-    const activity = activityOf(event);
-    if (activity !== undefined) {
-      const candidates = slot.byActivity.get(activity);
-      if (candidates) for (const rule of candidates) if (rule.predicate!(event)) out.push({ rule, event });
+    for (const { access, byValue } of slot.byField.values()) {
+      const values = access(event);
+      if (values.length === 1) {
+        const key = textKey(values[0]);
+        const candidates = key === undefined ? undefined : byValue.get(key);
+        if (candidates) for (const rule of candidates) if (rule.predicate!(event)) out.push({ rule, event });
+      } else if (values.length > 1) {
+        const tested = new Set<CompiledRule>();
+        for (const value of values) {
+          const key = textKey(value);
+          for (const rule of (key === undefined ? undefined : byValue.get(key)) ?? []) {
+            if (tested.has(rule)) continue;
+            tested.add(rule);
+            if (rule.predicate!(event)) out.push({ rule, event });
+          }
+        }
+      }
     }
     return out;
   }

@@ -9,6 +9,7 @@
  * The aliases are data (below), per event kind; the walk is the same for every kind.
  */
 import type { CanonicalEvent, EventKind } from './event.js';
+import { DIRECTORY_AUDIT_PROPERTIES, SIGN_IN_PROPERTIES } from './graph-properties.js';
 
 type Json = Record<string, unknown>;
 
@@ -73,6 +74,24 @@ const ALIASES: Readonly<Record<EventKind, Readonly<Record<string, string>>>> = {
 
 const ENTRA_KINDS: ReadonlySet<EventKind> = new Set(['audit', 'signin']);
 
+/**
+ * Top-level names the canonical event always writes in one exact casing (Graph names for Entra events, the
+ * diagnostic envelope for Key Vault and Activity). A path starting with one of them is rewritten to that
+ * casing and looked up exactly: an absent field is then known absent without scanning the event's keys.
+ */
+const CANONICAL_TOP: Readonly<Record<EventKind, ReadonlyMap<string, string>>> = (() => {
+  const table = (names: Iterable<string>): Map<string, string> => new Map([...names].map((n) => [n.toLowerCase(), n]));
+  const envelope = ['time', 'resourceId', 'operationName', 'operationVersion', 'category', 'resultType', 'resultSignature',
+    'resultDescription', 'durationMs', 'callerIpAddress', 'correlationId', 'identity', 'level', 'location', 'properties'];
+  return {
+    audit: table(DIRECTORY_AUDIT_PROPERTIES),
+    signin: table(SIGN_IN_PROPERTIES),
+    keyvault: table(envelope),
+    activity: table(envelope),
+    event: new Map(),
+  };
+})();
+
 /** Canonical path candidates for a field name, most specific first. */
 export function candidatePaths(kind: EventKind, name: string): string[] {
   const lower = name.toLowerCase();
@@ -89,13 +108,33 @@ export function candidatePaths(kind: EventKind, name: string): string[] {
   return paths;
 }
 
-const cache = new Map<string, string[][]>();
+/** A path compiled once: its segments, and their lower-case forms for case-insensitive lookup. */
+interface CompiledPath {
+  parts: string[];
+  lower: string[];
+  /** The first segment is a canonical top-level name: look it up exactly. */
+  exactTop: boolean;
+}
 
-function compiled(kind: EventKind, name: string): string[][] {
+const cache = new Map<string, CompiledPath[]>();
+
+function compiled(kind: EventKind, name: string): CompiledPath[] {
   const key = `${kind}\u0000${name}`;
   let paths = cache.get(key);
   if (!paths) {
-    paths = candidatePaths(kind, name).map((p) => p.split('.'));
+    const top = CANONICAL_TOP[kind];
+    paths = [];
+    for (const p of candidatePaths(kind, name)) {
+      const parts = p.split('.');
+      const canonical = top.get(parts[0]!.toLowerCase());
+      // Entra events hold nothing at the top level but Graph names (and appwatch): another name can only be
+      // in appwatch.extra, so do not search the event for it.
+      if (canonical === undefined && ENTRA_KINDS.has(kind) && parts[0] !== 'appwatch') continue;
+      if (canonical !== undefined) parts[0] = canonical;
+      paths.push({ parts, lower: parts.map((x) => x.toLowerCase()), exactTop: canonical !== undefined });
+      // A canonical name is never in appwatch.extra under another casing: the later candidates add nothing.
+      if (canonical !== undefined && p === name) break;
+    }
     if (cache.size > 10_000) cache.clear();
     cache.set(key, paths);
   }
@@ -107,29 +146,53 @@ function compiled(kind: EventKind, name: string): string[][] {
  * field is absent. The first candidate path that exists wins.
  */
 export function resolveField(event: CanonicalEvent | Json, name: string): unknown[] {
-  const kind = ((event as CanonicalEvent).appwatch?.kind ?? 'event') as EventKind;
-  for (const parts of compiled(kind, name)) {
+  return resolvePaths(event, compiled(((event as CanonicalEvent).appwatch?.kind ?? 'event') as EventKind, name));
+}
+
+/**
+ * A compiled accessor for one field name: resolves like `resolveField`, with the per-kind path lists
+ * looked up once per kind instead of once per call (rules ask the same fields of every event).
+ */
+export function fieldAccessor(name: string): (event: CanonicalEvent | Json) => unknown[] {
+  const byKind = new Map<EventKind, CompiledPath[]>();
+  return (event) => {
+    const kind = ((event as CanonicalEvent).appwatch?.kind ?? 'event') as EventKind;
+    let paths = byKind.get(kind);
+    if (!paths) byKind.set(kind, (paths = compiled(kind, name)));
+    return resolvePaths(event, paths);
+  };
+}
+
+function resolvePaths(event: CanonicalEvent | Json, paths: CompiledPath[]): unknown[] {
+  for (const path of paths) {
     const out: unknown[] = [];
-    const found = walk(event, parts, 0, out);
-    if (found) return out;
+    if (walk(event, path, 0, out)) return out;
   }
   return [];
 }
 
+
 /** Whether the field exists at all (null counts as present, as in the source record). */
 export function hasField(event: CanonicalEvent | Json, name: string): boolean {
   const kind = ((event as CanonicalEvent).appwatch?.kind ?? 'event') as EventKind;
-  return compiled(kind, name).some((parts) => walk(event, parts, 0, []));
+  return compiled(kind, name).some((path) => walk(event, path, 0, []));
 }
 
-function lookup(node: Json, key: string): { present: boolean; value: unknown } {
+/**
+ * A key by its lower-case name. Objects are small (a Graph object, a claim map, appwatch.extra) and most
+ * asked-for names are absent, so a scan that compares lengths first beats building an index per event.
+ */
+function lookup(node: Json, key: string, lowerKey: string): { present: boolean; value: unknown } {
   if (Object.prototype.hasOwnProperty.call(node, key)) return { present: true, value: node[key] };
-  const lower = key.toLowerCase();
-  for (const k of Object.keys(node)) if (k.toLowerCase() === lower) return { present: true, value: node[k] };
+  const length = key.length;
+  for (const k in node) {
+    if (k.length === length && k.toLowerCase() === lowerKey) return { present: true, value: node[k] };
+  }
   return { present: false, value: undefined };
 }
 
-function walk(node: unknown, parts: string[], i: number, out: unknown[]): boolean {
+function walk(node: unknown, path: CompiledPath, i: number, out: unknown[]): boolean {
+  const { parts, lower } = path;
   if (i === parts.length) {
     if (Array.isArray(node)) out.push(...node);
     else out.push(node);
@@ -137,22 +200,27 @@ function walk(node: unknown, parts: string[], i: number, out: unknown[]): boolea
   }
   if (Array.isArray(node)) {
     let any = false;
-    for (const element of node) any = walk(element, parts, i, out) || any;
+    for (const element of node) any = walk(element, path, i, out) || any;
     return any;
   }
   if (typeof node === 'string' && (node.startsWith('{') || node.startsWith('['))) {
     try {
-      return walk(JSON.parse(node), parts, i, out);
+      return walk(JSON.parse(node), path, i, out);
     } catch {
       return false;
     }
   }
   if (typeof node !== 'object' || node === null) return false;
-  // Keys may themselves contain dots (claim URIs): try the longest key first.
-  for (let j = parts.length; j > i; j--) {
-    const key = j === i + 1 ? parts[i]! : parts.slice(i, j).join('.');
-    const { present, value } = lookup(node as Json, key);
-    if (present) return walk(value, parts, j, out);
+  const object = node as Json;
+  if (i === 0 && path.exactTop) {
+    return Object.prototype.hasOwnProperty.call(object, parts[0]!) ? walk(object[parts[0]!], path, 1, out) : false;
+  }
+  const { present, value } = lookup(object, parts[i]!, lower[i]!);
+  if (present) return walk(value, path, i + 1, out);
+  // Keys may themselves contain dots (claim URIs such as http://schemas.microsoft.com/…/objectidentifier).
+  for (let j = parts.length; j > i + 1; j--) {
+    const joined = lookup(object, parts.slice(i, j).join('.'), lower.slice(i, j).join('.'));
+    if (joined.present) return walk(joined.value, path, j, out);
   }
   return false;
 }

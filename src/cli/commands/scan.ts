@@ -3,7 +3,7 @@
  * `appwatch scan <paths…>`: reads the inputs, runs the built-in and given Sigma rules, and reports alerts in
  * the chosen format (stdout or `--out`); the ingestion and rules summary goes to stderr.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { AlertPipeline } from '../../alerts/pipeline.js';
 import type { Alert } from '../../alerts/types.js';
@@ -25,6 +25,7 @@ interface ScanOptions extends ReadingOptions {
   builtin: boolean;
   placeholder: string[];
   full?: boolean;
+  stats?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -47,6 +48,7 @@ export function scanCommand(setExit: (code: number) => void): Command {
     .option('--no-builtin', 'do not run the built-in rules')
     .option('--placeholder <name=values>', 'values for a %name% placeholder, comma-separated (repeatable)', collect, [])
     .option('--full', 'do not truncate table cells')
+    .option('--stats <file>', 'also write the ingestion and detection summary as JSON to this file')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert is at or above this severity').choices(SEVERITIES));
   addReadingOptions(command);
   command.action(async (paths: string[], options: ScanOptions) => {
@@ -75,8 +77,10 @@ export function scanCommand(setExit: (code: number) => void): Command {
     });
     await write(pipeline.finish());
     const json = summary.toJSON();
+    const fullSummary = { ...json, detection: { ...pipeline.stats, rules: loaded.ruleset.rules.length } };
+    if (options.stats) writeFileSync(options.stats, `${JSON.stringify(fullSummary, null, 2)}\n`);
     if (format === 'json') {
-      await writer.write(`${JSON.stringify({ alerts: kept, summary: { ...json, detection: { ...pipeline.stats, rules: loaded.ruleset.rules.length } } }, null, 2)}\n`);
+      await writer.write(`${JSON.stringify({ alerts: kept, summary: fullSummary }, null, 2)}\n`);
     } else if (format === 'table') {
       kept.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
       await writer.write(renderTable(kept, Boolean(options.full)));
