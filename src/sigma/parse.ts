@@ -118,7 +118,7 @@ type Fail = (code: Parameters<typeof diagnostic>[0], message: string, node: Node
 
 /** `detection:` → searches and the condition. */
 export function parseDetection(
-  node: Node | undefined, ctx: ParseContext, ruleRef: { id?: string; title?: string }, path: string,
+  node: Node | undefined, ctx: ParseContext, ruleRef: { id?: string; title?: string }, path: string, skipKeys: readonly string[] = [],
 ): { searches: Map<string, SigmaSearch>; condition: ConditionNode; conditionText: string } | undefined {
   const fail = (message: string, where: Node | null | undefined, p: string, code: Parameters<typeof diagnostic>[0] = 'APPW-E003'): undefined => {
     ctx.diagnostics.push(diagnostic(code, message, at(ctx, where, p), ruleRef));
@@ -129,6 +129,7 @@ export function parseDetection(
   let conditionNode: Node | undefined;
   for (const pair of node.items) {
     const name = isScalar(pair.key) ? String(pair.key.value) : '';
+    if (skipKeys.includes(name)) continue;
     if (name === 'condition') {
       conditionNode = pair.value as Node;
       continue;
@@ -298,8 +299,10 @@ function parseFilter(root: Node, raw: Record<string, unknown>, base: object, ctx
   const rules: string[] | 'any' = rulesValue === undefined || rulesValue === null || rulesValue === 'any' || rulesValue === 'all'
     || (Array.isArray(rulesValue) && rulesValue.length === 0) ? 'any' : stringList(rulesValue);
   const ruleRef = { title: String(raw.title) };
-  const parsed = parseDetection(node, ctx, ruleRef, 'filter');
+  const parsed = parseDetection(node, ctx, ruleRef, 'filter', ['rules']);
   if (!parsed) return undefined;
-  const searches = new Map([...parsed.searches].filter(([k]) => k !== 'rules'));
-  return { kind: 'filter', ...(base as Omit<SigmaFilter, 'kind' | 'logsource' | 'rules' | 'searches' | 'condition' | 'conditionText'>), logsource, rules, searches, condition: parsed.condition, conditionText: parsed.conditionText };
+  if (!/\bnot\b/i.test(parsed.conditionText)) {
+    ctx.diagnostics.push(diagnostic('APPW-W004', `filter condition "${parsed.conditionText}" has no "not": appwatch (like pySigma) keeps only what the condition matches, so this filter restricts the rules to those events instead of excluding them`, at(ctx, node, 'filter.condition'), ruleRef));
+  }
+  return { kind: 'filter', ...(base as Omit<SigmaFilter, 'kind' | 'logsource' | 'rules' | 'searches' | 'condition' | 'conditionText'>), logsource, rules, searches: parsed.searches, condition: parsed.condition, conditionText: parsed.conditionText };
 }

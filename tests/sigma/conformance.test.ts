@@ -215,3 +215,37 @@ describe('validation', () => {
     expect(diagnostics.map((d) => d.code)).toEqual(['APPW-E001']);
   });
 });
+
+describe('filters (pySigma semantics: the rule matches where the filter condition also holds)', () => {
+  const base = `title: app credential change
+id: 77777777-7777-4777-8777-777777777777
+name: cred_change
+logsource: {product: azure, service: auditlogs}
+detection:
+    selection:
+        activity: Update application
+    condition: selection
+---
+`;
+  const filter = (rules: string, condition: string): string => `${base}title: known deployment pipeline
+logsource: {product: azure, service: auditlogs}
+filter:
+    rules: ${rules}
+    selection:
+        actor: deploy-bot@contoso.com
+    condition: ${condition}
+`;
+  it('an excluding filter says "not selection"', () => {
+    const yaml = filter('[cred_change]', 'not selection');
+    expect(fires(yaml, { activity: 'Update application', actor: 'mallory@contoso.com' })).toBe(true);
+    expect(fires(yaml, { activity: 'Update application', actor: 'deploy-bot@contoso.com' })).toBe(false);
+  });
+
+  it('rules: any applies to every rule of the log source', () => {
+    expect(fires(filter('any', 'not selection'), { activity: 'Update application', actor: 'deploy-bot@contoso.com' })).toBe(false);
+  });
+
+  it('a filter naming another rule leaves this one alone', () => {
+    expect(fires(filter('[other_rule]', 'not selection'), { activity: 'Update application', actor: 'deploy-bot@contoso.com' })).toBe(true);
+  });
+});
