@@ -28,9 +28,15 @@ export function alertId(ruleId: string, events: readonly CanonicalEvent[]): stri
   return createHash('sha256').update(`${ruleId}\u0000${keys.join('\u0000')}`).digest('hex').slice(0, 32);
 }
 
+/** The object without its empty members, or undefined when nothing is left. */
 function clean<T extends object>(o: T): T | undefined {
-  const entries = Object.entries(o).filter(([, v]) => v !== undefined && v !== '');
-  return entries.length > 0 ? (Object.fromEntries(entries) as T) : undefined;
+  let any = false;
+  for (const key in o) {
+    const v = o[key];
+    if (v === undefined || v === '') delete o[key];
+    else any = true;
+  }
+  return any ? o : undefined;
 }
 
 /** The entities of one event, whatever its kind. */

@@ -10,6 +10,12 @@ import type { Ruleset } from '../detect/ruleset.js';
 import { buildAlert, ruleInfo } from './build.js';
 import type { Alert } from './types.js';
 
+/**
+ * How many recent alert ids are remembered for folding duplicates. Duplicated records (query exports,
+ * overlapping downloads) sit close together; remembering every id of a long scan would grow without bound.
+ */
+export const DEDUPE_WINDOW = 200_000;
+
 export interface AlertStats {
   matches: number;
   alerts: number;
@@ -19,6 +25,7 @@ export interface AlertStats {
 
 export class AlertPipeline {
   readonly stats: AlertStats = { matches: 0, alerts: 0, duplicates: 0, correlationInputs: 0 };
+  /** Recent alert ids, to fold a record read twice into one alert; bounded so memory stays flat. */
   private readonly seen = new Set<string>();
   private readonly correlationInputs: CorrelationInput[] = [];
   private readonly referenced: Set<string>;
@@ -80,6 +87,7 @@ export class AlertPipeline {
       return;
     }
     this.seen.add(alert.id);
+    if (this.seen.size > DEDUPE_WINDOW) this.seen.delete(this.seen.values().next().value as string);
     this.stats.alerts++;
     out.push(alert);
   }

@@ -67,7 +67,7 @@ function groupOf(correlation: SigmaCorrelation, input: CorrelationInput): Record
   for (const name of correlation.groupBy) {
     const fromChain = input.groupValues?.[name];
     const value = fromChain ?? firstText(input.events, fieldFor(correlation, name, input));
-    if (value === undefined) return undefined; // no value: cannot be grouped, as a SQL GROUP BY drops nulls
+    if (value === undefined) return undefined; // no value: left out rather than grouped on nothing
     group[name] = value;
   }
   return group;
