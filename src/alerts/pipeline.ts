@@ -27,6 +27,9 @@ export class AlertPipeline {
   readonly stats: AlertStats = { matches: 0, alerts: 0, duplicates: 0, correlationInputs: 0 };
   /** Recent alert ids, to fold a record read twice into one alert; bounded so memory stays flat. */
   private readonly seen = new Set<string>();
+  /** The same ids in arrival order (a ring), so the oldest can be forgotten in constant time. */
+  private readonly ring: string[] = [];
+  private ringNext = 0;
   private readonly correlationInputs: CorrelationInput[] = [];
   private readonly referenced: Set<string>;
   private readonly detectedAt = new Date().toISOString();
@@ -87,7 +90,12 @@ export class AlertPipeline {
       return;
     }
     this.seen.add(alert.id);
-    if (this.seen.size > DEDUPE_WINDOW) this.seen.delete(this.seen.values().next().value as string);
+    if (this.ring.length < DEDUPE_WINDOW) this.ring.push(alert.id);
+    else {
+      this.seen.delete(this.ring[this.ringNext]!);
+      this.ring[this.ringNext] = alert.id;
+      this.ringNext = (this.ringNext + 1) % DEDUPE_WINDOW;
+    }
     this.stats.alerts++;
     out.push(alert);
   }

@@ -43,3 +43,16 @@ describe('ingestion summary wire shape', () => {
     golden('summary-quirks.json', { ...summary, elapsedMs: 0, peakRssBytes: 0 });
   });
 });
+
+describe('alert wire shape', () => {
+  it('one alert as --format jsonl writes it (detectedAt fixed)', async () => {
+    const { AlertPipeline } = await import('../../src/alerts/pipeline.js');
+    const { loadRules } = await import('../../src/sigma/load.js');
+    const { Ruleset } = await import('../../src/detect/ruleset.js');
+    const loaded = await loadRules([rel('tests/fixtures/rules/credential-added.yml')]);
+    const ruleset = new Ruleset(loaded.documents.map((document) => ({ document, source: 'sigma' as const })), { placeholders: {} });
+    const { events } = await readAll([rel('tests/fixtures/ingest/diagnostic/PT1H.json')]);
+    const [alert] = new AlertPipeline(ruleset).process(events);
+    golden('alert-credential-added.json', { ...alert, detectedAt: '2026-01-01T00:00:00.000Z' });
+  });
+});
