@@ -3,9 +3,9 @@
  * Turns rule matches into alerts: a stable id (the same rule and events always give the same id), the
  * entities an analyst pivots on, a one-sentence summary, and the evidence with its origin.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { CanonicalEvent } from '../model/event.js';
-import { resolveField } from '../model/field-resolver.js';
+import { fieldAccessor } from '../model/field-resolver.js';
 import { SEVERITIES, type Severity } from '../model/severity.js';
 import type { CompiledRule } from '../detect/ruleset.js';
 import type { SigmaCorrelation, SigmaRule } from '../sigma/types.js';
@@ -20,12 +20,12 @@ export function eventKey(event: CanonicalEvent): string {
   const id = str(event.id) ?? str(event.uniqueTokenIdentifier);
   if (id) return `${event.appwatch.kind}:${id}`;
   const { appwatch: _meta, ...fields } = event;
-  return `${event.appwatch.kind}:${createHash('sha256').update(JSON.stringify(fields)).digest('hex').slice(0, 32)}`;
+  return `${event.appwatch.kind}:${hash('sha256', JSON.stringify(fields)).slice(0, 32)}`;
 }
 
 export function alertId(ruleId: string, events: readonly CanonicalEvent[]): string {
-  const keys = events.map(eventKey).sort();
-  return createHash('sha256').update(`${ruleId}\u0000${keys.join('\u0000')}`).digest('hex').slice(0, 32);
+  const keys = events.length === 1 ? [eventKey(events[0]!)] : events.map(eventKey).sort();
+  return hash('sha256', `${ruleId}\u0000${keys.join('\u0000')}`).slice(0, 32);
 }
 
 /** The object without its empty members, or undefined when nothing is left. */
@@ -115,8 +115,53 @@ export interface AlertRuleInfo {
   fieldNames: string[];
 }
 
+/** The per-rule part of every alert, built once per rule and shared (never mutated). */
+interface PreparedRule {
+  info: AlertRuleInfo;
+  ruleId: string;
+  level: Severity;
+  wire: Alert['rule'];
+  context: Alert['context'];
+  accessors: [string, (e: CanonicalEvent) => unknown[]][];
+}
+
+const prepared = new WeakMap<object, PreparedRule>();
+
+function prepare(rule: AlertRuleInfo): PreparedRule {
+  let p = prepared.get(rule.doc);
+  if (p && p.info.source === rule.source) return p;
+  const doc = rule.doc;
+  const level = levelOf(doc);
+  const ruleId = doc.id ?? `title:${doc.title}`;
+  p = {
+    info: rule,
+    ruleId,
+    level,
+    wire: {
+      id: ruleId,
+      title: doc.title,
+      level,
+      ...(doc.author ? { author: doc.author } : {}),
+      source: rule.source,
+      ...(doc.location.file ? { path: doc.location.file } : {}),
+      references: doc.references,
+      tags: doc.tags,
+      guideRows: guideRowsOf(doc),
+      repairs: rule.repairs,
+    },
+    context: { flags: [], severityReasons: [`rule level ${level}`] },
+    accessors: rule.fieldNames.map((name) => [name, fieldAccessor(name)]),
+  };
+  prepared.set(rule.doc, p);
+  return p;
+}
+
+const infos = new WeakMap<CompiledRule, AlertRuleInfo>();
+
 export function ruleInfo(rule: CompiledRule): AlertRuleInfo {
-  return { doc: rule.rule, source: rule.source, repairs: rule.repairs, fieldNames: ruleFields(rule) };
+  let info = infos.get(rule);
+  if (!info) infos.set(rule, (info = { doc: rule.rule, source: rule.source, repairs: rule.repairs, fieldNames: ruleFields(rule) }));
+  return info;
 }
 
 /** One sentence: what happened, to what, by whom, when. */
@@ -148,39 +193,26 @@ export function ruleFields(rule: CompiledRule): string[] {
 }
 
 export function buildAlert(rule: AlertRuleInfo, events: readonly CanonicalEvent[], detectedAt: string, extra?: { summary?: string; fields?: Record<string, unknown[]> }): Alert {
-  const sorted = [...events].sort((a, b) => (a.appwatch.time < b.appwatch.time ? -1 : a.appwatch.time > b.appwatch.time ? 1 : 0));
+  const sorted = events.length === 1 ? events : [...events].sort((a, b) => (a.appwatch.time < b.appwatch.time ? -1 : a.appwatch.time > b.appwatch.time ? 1 : 0));
   const last = sorted[sorted.length - 1]!;
   const entities = entitiesOf(last);
+  const p = prepare(rule);
   const fields: Record<string, unknown[]> = extra?.fields ?? {};
   if (!extra?.fields) {
-    for (const name of rule.fieldNames) {
-      const values = resolveField(last, name);
+    for (const [name, access] of p.accessors) {
+      const values = access(last);
       if (values.length > 0) fields[name] = values.map((v) => (v && typeof v === 'object' ? JSON.stringify(v) : v));
     }
   }
-  const doc = rule.doc;
-  const level = levelOf(doc);
-  const ruleId = doc.id ?? `title:${doc.title}`;
   return {
-    id: alertId(ruleId, sorted),
+    id: alertId(p.ruleId, sorted),
     time: last.appwatch.time,
     detectedAt,
-    severity: level,
-    rule: {
-      id: ruleId,
-      title: doc.title,
-      level,
-      ...(doc.author ? { author: doc.author } : {}),
-      source: rule.source,
-      ...(doc.location.file ? { path: doc.location.file } : {}),
-      references: doc.references,
-      tags: doc.tags,
-      guideRows: guideRowsOf(doc),
-      repairs: rule.repairs,
-    },
-    summary: extra?.summary ?? summarize(doc, sorted, entities),
+    severity: p.level,
+    rule: p.wire,
+    summary: extra?.summary ?? summarize(rule.doc, sorted, entities),
     entities,
-    context: { flags: [], severityReasons: [`rule level ${level}`] },
+    context: p.context,
     evidence: sorted.map((e) => ({
       kind: e.appwatch.kind,
       ...(str(e.id) ?? str(e.correlationId) ? { id: str(e.id) ?? str(e.correlationId) } : {}),

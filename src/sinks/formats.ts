@@ -7,6 +7,22 @@
 import { inertLine } from '../cli/terminal.js';
 import type { Alert } from '../alerts/types.js';
 
+const sharedJson = new WeakMap<object, string>();
+
+function jsonOnce(value: object): string {
+  let text = sharedJson.get(value);
+  if (text === undefined) sharedJson.set(value, (text = JSON.stringify(value)));
+  return text;
+}
+
+/**
+ * One alert as a JSON line: the same text as `JSON.stringify(alert)`, with the parts every alert of a rule
+ * shares (the rule, the context) serialised once per rule.
+ */
+export function alertJson(alert: Alert): string {
+  return `{"id":${JSON.stringify(alert.id)},"time":${JSON.stringify(alert.time)},"detectedAt":${JSON.stringify(alert.detectedAt)},"severity":${JSON.stringify(alert.severity)},"rule":${jsonOnce(alert.rule)},"summary":${JSON.stringify(alert.summary)},"entities":${JSON.stringify(alert.entities)},"context":${jsonOnce(alert.context)},"evidence":${JSON.stringify(alert.evidence)},"fields":${JSON.stringify(alert.fields)}}`;
+}
+
 export const CSV_COLUMNS = [
   'time', 'severity', 'rule_id', 'rule_title', 'guide_rows', 'summary', 'application', 'app_id', 'actor', 'actor_ip', 'evidence_ids',
 ] as const;

@@ -56,3 +56,18 @@ describe('alert wire shape', () => {
     golden('alert-credential-added.json', { ...alert, detectedAt: '2026-01-01T00:00:00.000Z' });
   });
 });
+
+describe('alert serialisation', () => {
+  it('the JSON Lines writer gives exactly JSON.stringify(alert)', async () => {
+    const { alertJson } = await import('../../src/sinks/formats.js');
+    const { AlertPipeline } = await import('../../src/alerts/pipeline.js');
+    const { loadRules } = await import('../../src/sigma/load.js');
+    const { Ruleset } = await import('../../src/detect/ruleset.js');
+    const loaded = await loadRules([rel('tests/fixtures/rules')]);
+    const ruleset = new Ruleset(loaded.documents.map((document) => ({ document, source: 'sigma' as const })), { placeholders: {} });
+    const { events } = await readAll([rel('tests/fixtures/ingest/diagnostic'), rel('tests/fixtures/ingest/graph')]);
+    const alerts = new AlertPipeline(ruleset).process(events);
+    expect(alerts.length).toBeGreaterThanOrEqual(2);
+    for (const alert of alerts) expect(alertJson(alert)).toBe(JSON.stringify(alert));
+  });
+});

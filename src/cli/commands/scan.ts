@@ -9,7 +9,7 @@ import { AlertPipeline } from '../../alerts/pipeline.js';
 import type { Alert } from '../../alerts/types.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../config/config.js';
 import { SEVERITIES, severityRank, type Severity } from '../../model/severity.js';
-import { csvHeader, csvRow, ocsfFinding, renderTable } from '../../sinks/formats.js';
+import { alertJson, csvHeader, csvRow, ocsfFinding, renderTable } from '../../sinks/formats.js';
 import { runIngestion } from '../ingest-run.js';
 import { DataWriter } from '../output.js';
 import { loadRuleset, reportRuleset } from '../rules-loading.js';
@@ -65,7 +65,7 @@ export function scanCommand(setExit: (code: number) => void): Command {
     const write = async (alerts: Alert[]): Promise<void> => {
       for (const alert of alerts) {
         worst = Math.max(worst, severityRank(alert.severity));
-        if (format === 'jsonl') await writer.write(`${JSON.stringify(alert)}\n`);
+        if (format === 'jsonl') await writer.write(`${alertJson(alert)}\n`);
         else if (format === 'ocsf') await writer.write(`${JSON.stringify(ocsfFinding(alert, version))}\n`);
         else if (format === 'csv') await writer.write(csvRow(alert));
         else kept.push(alert);
