@@ -9,7 +9,7 @@ import { fieldAccessor } from '../model/field-resolver.js';
 import { SEVERITIES, type Severity } from '../model/severity.js';
 import type { CompiledRule } from '../detect/ruleset.js';
 import type { SigmaCorrelation, SigmaRule } from '../sigma/types.js';
-import type { Alert, EntityRef } from './types.js';
+import type { Alert } from './types.js';
 
 type Json = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);

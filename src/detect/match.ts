@@ -125,7 +125,7 @@ function numberOf(value: unknown): number | undefined {
 }
 
 /** One rule value under a comparator → a test of one event value. */
-function valueTest(value: SigmaScalar, chain: ModifierChain, field: string | null): ValueTest {
+function valueTest(value: SigmaScalar, chain: ModifierChain): ValueTest {
   const cmp = chain.comparator;
   if (cmp === 're') {
     if (typeof value !== 'string') throw new SigmaError('APPW-E007', `re needs a string pattern, not ${JSON.stringify(value)}`);
@@ -187,7 +187,6 @@ function valueTest(value: SigmaScalar, chain: ModifierChain, field: string | nul
   }
   // Numbers and booleans: compare by text, case-insensitively ('false' in a rule matches false in a log).
   const expected = String(value).toLowerCase();
-  void field;
   return (v) => {
     const t = textOf(v);
     return t !== null && t.toLowerCase() === expected;
@@ -235,7 +234,7 @@ export function compileItem(item: SigmaFieldItem, options: CompileOptions): Pred
   // Each rule value becomes a group of variants (transforms may give several); groups OR, or AND with |all.
   const groups: ValueTest[] = item.values.map((value) => {
     const variants = transformValue(value, chain.transforms, options.placeholders);
-    const tests = variants.map((v) => valueTest(v, chain, field));
+    const tests = variants.map((v) => valueTest(v, chain));
     return tests.length === 1 ? tests[0]! : (v: unknown) => tests.some((t) => t(v));
   });
   let base: Predicate;

@@ -71,7 +71,7 @@ function fromParts(
     return undefined;
   }
   const ms = frac ? Number((frac + '00').slice(0, 3)) : 0;
-  let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0), ms);
+  let t = Date.UTC(year!, month! - 1, day!, hour!, minute!, second!, ms);
   if (zone && zone.toUpperCase() !== 'Z') {
     const sign = zone.startsWith('-') ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');

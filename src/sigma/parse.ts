@@ -87,7 +87,7 @@ export function parseSigmaDocument(doc: Document, ctx: ParseContext): SigmaDocum
     }
     (base as { level?: string }).level = raw.level as string;
   }
-  if ('correlation' in raw) return parseCorrelation(root, raw, base, ctx, fail);
+  if ('correlation' in raw) return parseCorrelation(root, raw, base, fail);
   if ('filter' in raw) return parseFilter(root, raw, base, ctx, fail);
   if (!('detection' in raw)) return fail('APPW-E002', 'a Sigma document needs "detection" (rule), "correlation" or "filter"', root);
 
@@ -231,7 +231,7 @@ function parseTimespan(text: unknown): number | undefined {
   return Number(m[1]) * unit[m[2]!]!;
 }
 
-function parseCorrelation(root: Node, raw: Record<string, unknown>, base: object, ctx: ParseContext, fail: Fail): SigmaCorrelation | undefined {
+function parseCorrelation(root: Node, raw: Record<string, unknown>, base: object, fail: Fail): SigmaCorrelation | undefined {
   const node = pairNode(root, 'correlation')?.value as Node | undefined;
   const c = raw.correlation as Record<string, unknown> | null;
   const where = (key: string): Node | undefined => (node ? (pairNode(node, key)?.value as Node | undefined) ?? node : undefined);

@@ -52,7 +52,6 @@ class DocumentScanner {
 
   // The top-level value being read.
   private topIsObject = false;
-  private topIsArray = false;
   private expectKey = false;
   private keyStart = -1; // position in the chunk of a depth-1 key's first byte, or -1
   private keyParts: Buffer[] = [];
@@ -105,7 +104,7 @@ class DocumentScanner {
           break;
         case LBRACE:
         case LBRACKET:
-          this.open(c, chunk, i);
+          this.open(c, i);
           break;
         case RBRACE:
         case RBRACKET:
@@ -148,10 +147,9 @@ class DocumentScanner {
     }
   }
 
-  private open(c: number, chunk: Buffer, i: number): void {
+  private open(c: number, i: number): void {
     if (this.depth === 0) {
       this.topIsObject = c === LBRACE;
-      this.topIsArray = c === LBRACKET;
       this.junkReported = false;
       this.elementIndex = 0;
       if (this.topIsObject) {
@@ -159,12 +157,12 @@ class DocumentScanner {
         this.expectKey = true;
         this.lastKey = '';
         this.elementDepth = 0;
-        this.startCapture(chunk, i, undefined);
+        this.startCapture(i, undefined);
       } else {
         this.elementDepth = 1;
       }
     } else if (this.depth === this.elementDepth && !this.capturing) {
-      this.startCapture(chunk, i, this.elementIndex++);
+      this.startCapture(i, this.elementIndex++);
     } else if (this.depth === 1 && this.topIsObject && c === LBRACKET && RECORD_ARRAY_KEYS.has(this.lastKey) && this.elementDepth === 0) {
       // The object is an envelope: drop it and cut out the array's elements instead.
       this.cancelCapture();
@@ -190,7 +188,6 @@ class DocumentScanner {
     }
     if (this.depth === 0) {
       this.topIsObject = false;
-      this.topIsArray = false;
       this.elementDepth = -1;
     }
   }
@@ -208,7 +205,7 @@ class DocumentScanner {
     this.keyParts = [];
   }
 
-  private startCapture(chunk: Buffer, i: number, index: number | undefined): void {
+  private startCapture(i: number, index: number | undefined): void {
     this.capturing = true;
     this.captureParts = [];
     this.captureLength = 0;
@@ -217,7 +214,6 @@ class DocumentScanner {
     this.captureOffset = this.base + i;
     this.captureIndex = index;
     this.captureOversize = false;
-    void chunk;
   }
 
   private keepCapture(chunk: Buffer, from: number, to: number): void {
