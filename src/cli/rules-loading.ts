@@ -67,7 +67,7 @@ export function reportRuleset(loaded: LoadedRuleset, reporter: Reporter): void {
   const inactive = ruleset.rules.filter((r) => r.predicate && r.routing.inactive);
   const refused = ruleset.rules.filter((r) => !r.predicate);
   const failedDocs = loaded.diagnostics.filter((d) => d.severity === 'error').length - refused.length;
-  reporter.info(`${ruleset.rules.length} rules from ${loaded.files} files: ${active} active, ${inactive.length} inactive, ${refused.length} refused${failedDocs > 0 ? `; ${failedDocs} documents not loaded` : ''}${ruleset.correlations.length ? `; ${ruleset.correlations.length} correlations` : ''}${ruleset.filters.length ? `; ${ruleset.filters.length} filters` : ''}`);
+  reporter.info(`${ruleset.rules.length} rules from ${loaded.files} files: ${active} active, ${inactive.length} inactive, ${refused.length} refused${failedDocs > 0 ? `; ${failedDocs} document${failedDocs === 1 ? '' : 's'} not loaded` : ''}${ruleset.correlations.length ? `; ${ruleset.correlations.length} correlations` : ''}${ruleset.filters.length ? `; ${ruleset.filters.length} filters` : ''}`);
   const reasons = new Map<string, number>();
   for (const r of inactive) reasons.set(r.routing.inactive!, (reasons.get(r.routing.inactive!) ?? 0) + 1);
   for (const [reason, count] of reasons) reporter.warn(`${count} inactive: ${reason}`);
