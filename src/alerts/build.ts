@@ -24,7 +24,10 @@ export function eventKey(event: CanonicalEvent): string {
 }
 
 export function alertId(ruleId: string, events: readonly CanonicalEvent[]): string {
-  const keys = events.length === 1 ? [eventKey(events[0]!)] : events.map(eventKey).sort();
+  return idFromKeys(ruleId, events.length === 1 ? [eventKey(events[0]!)] : events.map(eventKey).sort());
+}
+
+function idFromKeys(ruleId: string, keys: readonly string[]): string {
   return hash('sha256', `${ruleId}\u0000${keys.join('\u0000')}`).slice(0, 32);
 }
 
@@ -164,14 +167,13 @@ export function ruleInfo(rule: CompiledRule): AlertRuleInfo {
   return info;
 }
 
-/** One sentence: what happened, to what, by whom, when. */
-export function summarize(rule: SigmaRule | SigmaCorrelation, events: readonly CanonicalEvent[], entities: Alert['entities']): string {
+/** The part of the summary that depends on the events only: ": activity on 'app' by actor at time". */
+export function summaryTail(events: readonly CanonicalEvent[], entities: Alert['entities']): string {
   const last = events[events.length - 1]!;
-  const parts = [rule.title];
   const activity = activityOf(last);
   const app = entities.application ?? entities.servicePrincipal;
   const subject = app ? `'${app.displayName ?? app.appId ?? app.id}'${app.appId && app.displayName ? ` (appId ${app.appId})` : ''}` : entities.keyVault ? `vault '${entities.keyVault.displayName}'` : undefined;
-  let sentence = parts.join('');
+  let sentence = '';
   if (activity) sentence += `: ${activity}`;
   if (subject) sentence += `${activity ? ' on' : ':'} ${subject}`;
   const actor = actorText(entities.actor);
@@ -179,6 +181,40 @@ export function summarize(rule: SigmaRule | SigmaCorrelation, events: readonly C
   sentence += ` at ${last.appwatch.time.slice(0, 16).replace('T', ' ')} UTC`;
   if (events.length > 1) sentence += ` (${events.length} events)`;
   return `${sentence}.`;
+}
+
+/** One sentence: what happened, to what, by whom, when. */
+export function summarize(rule: SigmaRule | SigmaCorrelation, events: readonly CanonicalEvent[], entities: Alert['entities']): string {
+  return `${rule.title}${summaryTail(events, entities)}`;
+}
+
+/**
+ * What alerts about the same events share, whatever rule raised them: computed once per event (or event
+ * set) and shared, never mutated, by every alert on it.
+ */
+export interface EventFacts {
+  sorted: readonly CanonicalEvent[];
+  entities: Alert['entities'];
+  evidence: Alert['evidence'];
+  keys: string[];
+  tail: string;
+}
+
+export function eventFacts(events: readonly CanonicalEvent[]): EventFacts {
+  const sorted = events.length === 1 ? events : [...events].sort((a, b) => (a.appwatch.time < b.appwatch.time ? -1 : a.appwatch.time > b.appwatch.time ? 1 : 0));
+  const entities = entitiesOf(sorted[sorted.length - 1]!);
+  return {
+    sorted,
+    entities,
+    evidence: sorted.map((e) => ({
+      kind: e.appwatch.kind,
+      ...(str(e.id) ?? str(e.correlationId) ? { id: str(e.id) ?? str(e.correlationId) } : {}),
+      time: e.appwatch.time,
+      origin: e.appwatch.origin,
+    })),
+    keys: sorted.length === 1 ? [eventKey(sorted[0]!)] : sorted.map(eventKey).sort(),
+    tail: summaryTail(sorted, entities),
+  };
 }
 
 function levelOf(rule: SigmaRule | SigmaCorrelation): Severity {
@@ -192,10 +228,14 @@ export function ruleFields(rule: CompiledRule): string[] {
   return [...names];
 }
 
-export function buildAlert(rule: AlertRuleInfo, events: readonly CanonicalEvent[], detectedAt: string, extra?: { summary?: string; fields?: Record<string, unknown[]> }): Alert {
-  const sorted = events.length === 1 ? events : [...events].sort((a, b) => (a.appwatch.time < b.appwatch.time ? -1 : a.appwatch.time > b.appwatch.time ? 1 : 0));
-  const last = sorted[sorted.length - 1]!;
-  const entities = entitiesOf(last);
+export function buildAlert(
+  rule: AlertRuleInfo,
+  events: readonly CanonicalEvent[],
+  detectedAt: string,
+  extra?: { summary?: string; fields?: Record<string, unknown[]> },
+  facts: EventFacts = eventFacts(events),
+): Alert {
+  const last = facts.sorted[facts.sorted.length - 1]!;
   const p = prepare(rule);
   const fields: Record<string, unknown[]> = extra?.fields ?? {};
   if (!extra?.fields) {
@@ -205,20 +245,15 @@ export function buildAlert(rule: AlertRuleInfo, events: readonly CanonicalEvent[
     }
   }
   return {
-    id: alertId(p.ruleId, sorted),
+    id: idFromKeys(p.ruleId, facts.keys),
     time: last.appwatch.time,
     detectedAt,
     severity: p.level,
     rule: p.wire,
-    summary: extra?.summary ?? summarize(rule.doc, sorted, entities),
-    entities,
+    summary: extra?.summary ?? `${rule.doc.title}${facts.tail}`,
+    entities: facts.entities,
     context: p.context,
-    evidence: sorted.map((e) => ({
-      kind: e.appwatch.kind,
-      ...(str(e.id) ?? str(e.correlationId) ? { id: str(e.id) ?? str(e.correlationId) } : {}),
-      time: e.appwatch.time,
-      origin: e.appwatch.origin,
-    })),
+    evidence: facts.evidence,
     fields,
   };
 }

@@ -7,7 +7,7 @@
 import type { CanonicalEvent } from '../model/event.js';
 import { evaluateCorrelations, type CorrelationInput, type CorrelationResult } from '../detect/correlate.js';
 import type { Ruleset } from '../detect/ruleset.js';
-import { buildAlert, ruleInfo } from './build.js';
+import { buildAlert, eventFacts, ruleInfo, type EventFacts } from './build.js';
 import type { Alert } from './types.js';
 
 /**
@@ -41,8 +41,12 @@ export class AlertPipeline {
   /** Alerts raised by these events (duplicates of earlier alerts are counted, not repeated). */
   process(events: readonly CanonicalEvent[]): Alert[] {
     const alerts: Alert[] = [];
+    const matches: ReturnType<Ruleset['match']> = [];
     for (const event of events) {
-      for (const match of this.ruleset.match(event)) {
+      matches.length = 0;
+      // Facts about the event (entities, evidence, summary tail) are built once, shared by its alerts.
+      let facts: EventFacts | undefined;
+      for (const match of this.ruleset.match(event, matches)) {
         this.stats.matches++;
         const rule = match.rule.rule;
         const keys = [rule.id, rule.name].filter((k): k is string => Boolean(k));
@@ -51,7 +55,8 @@ export class AlertPipeline {
           this.stats.correlationInputs++;
         }
         if (match.rule.correlationOnly) continue;
-        this.emit(buildAlert(ruleInfo(match.rule), [event], this.detectedAt), alerts);
+        facts ??= eventFacts([event]);
+        this.emit(buildAlert(ruleInfo(match.rule), [event], this.detectedAt, undefined, facts), alerts);
       }
     }
     return alerts;

@@ -16,11 +16,11 @@ function jsonOnce(value: object): string {
 }
 
 /**
- * One alert as a JSON line: the same text as `JSON.stringify(alert)`, with the parts every alert of a rule
- * shares (the rule, the context) serialised once per rule.
+ * One alert as a JSON line: the same text as `JSON.stringify(alert)`, with the parts alerts share (a rule's
+ * metadata and context; an event's entities and evidence) serialised once. Alerts are never mutated.
  */
 export function alertJson(alert: Alert): string {
-  return `{"id":${JSON.stringify(alert.id)},"time":${JSON.stringify(alert.time)},"detectedAt":${JSON.stringify(alert.detectedAt)},"severity":${JSON.stringify(alert.severity)},"rule":${jsonOnce(alert.rule)},"summary":${JSON.stringify(alert.summary)},"entities":${JSON.stringify(alert.entities)},"context":${jsonOnce(alert.context)},"evidence":${JSON.stringify(alert.evidence)},"fields":${JSON.stringify(alert.fields)}}`;
+  return `{"id":${JSON.stringify(alert.id)},"time":${JSON.stringify(alert.time)},"detectedAt":${JSON.stringify(alert.detectedAt)},"severity":${JSON.stringify(alert.severity)},"rule":${jsonOnce(alert.rule)},"summary":${JSON.stringify(alert.summary)},"entities":${jsonOnce(alert.entities)},"context":${jsonOnce(alert.context)},"evidence":${jsonOnce(alert.evidence)},"fields":${JSON.stringify(alert.fields)}}`;
 }
 
 export const CSV_COLUMNS = [
