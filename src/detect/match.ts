@@ -232,21 +232,21 @@ export function compileItem(item: SigmaFieldItem, options: CompileOptions): Pred
     return chain.negate ? (t) => !base(t) : base;
   }
   // Each rule value becomes a group of variants (transforms may give several); groups OR, or AND with |all.
-  const groups: ValueTest[] = item.values.map((value) => {
-    const variants = transformValue(value, chain.transforms, options.placeholders);
-    const tests = variants.map((v) => valueTest(v, chain));
-    return tests.length === 1 ? tests[0]! : (v: unknown) => tests.some((t) => t(v));
-  });
   let base: Predicate;
   if (field === null) {
-    // Keywords: a value matches when any string of the event contains it.
-    const keywordTests = item.values.flatMap((value) =>
-      transformValue(value, chain.transforms, options.placeholders).map((v) => {
-        const test = wildcardTest(comparatorPattern(String(v), chain.comparator ?? 'contains'), chain.cased);
-        return (strings: string[]) => strings.some(test);
-      }));
-    base = chain.all ? (t) => keywordTests.every((k) => k(stringsOf(t))) : (t) => keywordTests.some((k) => k(stringsOf(t)));
+    // Keywords: a value matches when any string of the event contains it (any of its transformed variants).
+    const keywordGroups = item.values.map((value) => {
+      const tests = transformValue(value, chain.transforms, options.placeholders)
+        .map((v) => wildcardTest(comparatorPattern(String(v), chain.comparator ?? 'contains'), chain.cased));
+      return (strings: string[]): boolean => strings.some((s) => tests.some((test) => test(s)));
+    });
+    base = chain.all ? (t) => keywordGroups.every((k) => k(stringsOf(t))) : (t) => keywordGroups.some((k) => k(stringsOf(t)));
   } else {
+    const groups: ValueTest[] = item.values.map((value) => {
+      const variants = transformValue(value, chain.transforms, options.placeholders);
+      const tests = variants.map((v) => valueTest(v, chain));
+      return tests.length === 1 ? tests[0]! : (v: unknown) => tests.some((t) => t(v));
+    });
     const nullOnly = item.values.every((v) => v === null) && !chain.comparator;
     const access = fieldAccessor(field);
     base = (t) => {

@@ -23,6 +23,10 @@ describe('detection structure', () => {
     expect(fires(kw, { properties: { message: 'Microsoft.Authorization/roleAssignments/write' } })).toBe(true);
     expect(fires(kw, { deep: [{ x: 'a LISTKEYS b' }] })).toBe(true); // case-insensitive
     expect(fires(kw, { other: 'nothing here' })).toBe(false);
+    const encoded = rule("keywords:\n    '|base64offset|all':\n        - alpha\n        - beta", 'keywords');
+    const b64 = (text: string): string => Buffer.from(text).toString('base64');
+    expect(fires(encoded, { a: b64('xalpha'), b: b64('yybeta') })).toBe(true); // each value at its own alignment
+    expect(fires(encoded, { a: b64('xalpha') })).toBe(false);
     const all = rule("keywords:\n    '|all':\n        - alpha\n        - beta", 'keywords');
     expect(fires(all, { a: 'alpha', b: 'beta' })).toBe(true);
     expect(fires(all, { a: 'alpha' })).toBe(false);
