@@ -94,13 +94,18 @@ function indexKeyOf(node: ConditionNode, searches: Map<string, SigmaSearch>, kin
     const first = candidatePaths(kind, k.field)[0]!;
     return target !== undefined && (first === target || first.toLowerCase() === target.toLowerCase());
   }));
-  // Otherwise a field every event of the kind carries at a fixed place (a canonical name): cheap to read.
-  const canonical = keys.find((k) => kinds.every((kind) => {
-    const first = candidatePaths(kind, k.field)[0]!;
-    return first.split('.')[0] !== k.field.split('.')[0] || /^[a-z]/.test(k.field);
-  }));
-  return activity ?? canonical ?? keys[0];
+  if (activity) return activity;
+  // Otherwise the most selective equality: fields whose values most events share (success codes, result,
+  // category) narrow nothing.
+  const broad = (k: IndexKey): boolean => kinds.some((kind) => LOW_SELECTIVITY.has(candidatePaths(kind, k.field)[0]!.toLowerCase()));
+  return keys.find((k) => !broad(k)) ?? keys[0];
 }
+
+/** Canonical paths whose values are shared by most events of a kind: poor index keys. */
+const LOW_SELECTIVITY = new Set([
+  'status.errorcode', 'status', 'result', 'resulttype', 'resultsignature', 'category', 'level', 'conditionalaccessstatus',
+  'usertype', 'isinteractive', 'loggedbyservice', 'operationtype',
+]);
 
 interface KindIndex {
   always: CompiledRule[];

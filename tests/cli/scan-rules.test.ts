@@ -95,6 +95,16 @@ describe('rules lint and list', () => {
     expect(r.stdout).toMatch(/inactive: .*riskEventType/);
   });
 
+  it('explain shows the kinds, the index key and the searches after mapping', async () => {
+    const r = await runCli(['rules', 'explain', '5f4e3d2c-1b0a-4f9e-8d7c-6b5a4f3e2d1c', '--rules', RULES, '--no-builtin', '--json']);
+    expect(r.code).toBe(0);
+    const [explained] = JSON.parse(r.stdout) as { kinds: string[]; indexedOn: { field: string; values: string[] }; searches: Record<string, string[][]> }[];
+    expect(explained!.kinds).toEqual(['signin']);
+    expect(explained!.indexedOn).toEqual({ field: 'AuthenticationProtocol', values: ['ropc'] });
+    expect(explained!.searches.selection).toEqual([['AuthenticationProtocol: "ropc"', 'ResultType: 0']]);
+    expect((await runCli(['rules', 'explain', 'no such rule', '--rules', RULES, '--no-builtin'])).code).toBe(2);
+  });
+
   it('list shows id, level, log source and status', async () => {
     const r = await runCli(['rules', 'list', '--rules', RULES, '--no-builtin', '--format', 'jsonl']);
     expect(r.code).toBe(0);

@@ -1,7 +1,8 @@
 /**
  * @module cli/commands/rules
  * `appwatch rules lint <paths…>` (parse, validate, show repairs and unresolved placeholders; exit 1 on
- * errors) and `appwatch rules list` (built-in and loaded rules with id, title, level, log source, status).
+ * errors), `appwatch rules list` (built-in and loaded rules with id, title, level, log source, status) and
+ * `appwatch rules explain <rule>` (how a rule runs: kinds, index key, searches after repairs and mapping).
  */
 import { Command, Option } from 'commander';
 import { loadConfig } from '../../config/config.js';
@@ -87,6 +88,61 @@ export function rulesCommand(setExit: (code: number) => void): Command {
       } else {
         const lines = rows.map((r) => [r.id.padEnd(36), r.level.padEnd(13), r.logsource.padEnd(22), inertLine(r.title).slice(0, 70).padEnd(70), inertLine(r.status)].join('  '));
         process.stdout.write(`${['id'.padEnd(36), 'level'.padEnd(13), 'logsource'.padEnd(22), 'title'.padEnd(70), 'status'].join('  ')}\n${lines.join('\n')}\n${rows.length} rules\n`);
+      }
+      setExit(EXIT.ok);
+    });
+  rules
+    .command('explain')
+    .description('show how appwatch runs a rule: event kinds, index key, searches after repairs and mapping')
+    .argument('<rule>', 'rule id, name or title (searched in the built-in rules and --rules)')
+    .option('--rules <path>', 'also load these rules (repeatable)', collect, [])
+    .option('--no-builtin', 'without the built-in rules')
+    .option('--placeholder <name=values>', 'values for a %name% placeholder (repeatable)', collect, [])
+    .option('--config <file>', 'configuration file')
+    .option('--json', 'as JSON')
+    .action(async (wanted: string, options: { rules: string[]; builtin: boolean; placeholder: string[]; config?: string; json?: boolean }) => {
+      const { config } = loadConfig(options.config);
+      const { ruleset } = await loadRuleset({ rules: options.rules, builtin: options.builtin, placeholders: options.placeholder }, config);
+      const needle = wanted.toLowerCase();
+      const found = ruleset.rules.filter((r) => r.rule.id === wanted || r.rule.name === wanted || r.rule.title.toLowerCase().includes(needle));
+      if (found.length === 0) {
+        process.stderr.write(`[x] no rule with id, name or title ${JSON.stringify(wanted)}\n`);
+        setExit(EXIT.usage);
+        return;
+      }
+      const explained = found.map((r) => ({
+        id: r.rule.id,
+        title: r.rule.title,
+        file: r.rule.location.file,
+        logsource: r.rule.logsource,
+        kinds: r.routing.kinds,
+        ...(r.routing.inactive ? { inactive: r.routing.inactive } : {}),
+        ...(r.refused ? { refused: r.refused } : {}),
+        condition: r.rule.conditionText,
+        indexedOn: r.indexKey ? { field: r.indexKey.field, values: [...r.indexKey.values] } : 'always tested (no required equality to index on)',
+        repairs: r.repairs,
+        filters: r.filters,
+        searches: Object.fromEntries([...r.searches].map(([name, search]) => [name, search.alternatives.map((alt) =>
+          alt.map((item) => `${item.field ?? '(keywords)'}${item.modifiers.length ? `|${item.modifiers.join('|')}` : ''}: ${JSON.stringify(item.values.length === 1 ? item.values[0] : item.values)}`))])),
+      }));
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(explained, null, 2)}\n`);
+      } else {
+        const out: string[] = [];
+        for (const e of explained) {
+          out.push(`${inertLine(e.title)} (${e.id ?? 'no id'})  ${e.file ?? ''}`);
+          out.push(`  log source: ${JSON.stringify(e.logsource)} → ${e.inactive ? `inactive: ${e.inactive}` : `event kinds ${e.kinds.join(', ')}`}`);
+          if (e.refused) out.push(`  refused: ${e.refused}`);
+          out.push(`  condition: ${e.condition}`);
+          out.push(`  index: ${typeof e.indexedOn === 'string' ? e.indexedOn : `${e.indexedOn.field} ∈ {${e.indexedOn.values.join(', ')}}`}`);
+          for (const rep of e.repairs) out.push(`  repair ${rep.id}: ${rep.reason}`);
+          for (const f of e.filters) out.push(`  filter: ${f}`);
+          for (const [name, alternatives] of Object.entries(e.searches)) {
+            out.push(`  ${name}:${alternatives.length > 1 ? ' (any of)' : ''}`);
+            for (const alt of alternatives) out.push(`    - ${alt.map(inertLine).join('  AND  ')}`);
+          }
+        }
+        process.stdout.write(`${out.join('\n')}\n`);
       }
       setExit(EXIT.ok);
     });
