@@ -6,6 +6,7 @@
  */
 import type { CanonicalEvent } from '../model/event.js';
 import { evaluateCorrelations, type CorrelationInput, type CorrelationResult } from '../detect/correlate.js';
+import { enrichEvent } from '../enrich/index.js';
 import type { Ruleset } from '../detect/ruleset.js';
 import { buildAlert, eventFacts, ruleInfo, type EventFacts } from './build.js';
 import type { Alert } from './types.js';
@@ -46,6 +47,7 @@ export class AlertPipeline {
       matches.length = 0;
       // Facts about the event (entities, evidence, summary tail) are built once, shared by its alerts.
       let facts: EventFacts | undefined;
+      enrichEvent(event);
       for (const match of this.ruleset.match(event, matches)) {
         this.stats.matches++;
         const rule = match.rule.rule;

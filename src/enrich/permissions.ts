@@ -1,0 +1,64 @@
+/**
+ * @module enrich/permissions
+ * What a permission grant added: for "Add app role assignment to service principal" the app role
+ * (AppRole.Value), for "Add delegated permission grant" the scopes new in DelegatedPermissionGrant.Scope
+ * (new minus old, so a grant that only keeps User.Read adds nothing), each classified by exact name; the
+ * resource API and whether it holds sensitive data; and the consent type (AllPrincipals = every user).
+ */
+import type { CanonicalEvent } from '../model/event.js';
+import { modifiedProperties, property, textOf } from './audit-properties.js';
+import { classifyPermission, rank, sensitiveResource, sensitiveResourceByName, type Classified, type PermissionClass } from './catalogue.js';
+
+export interface PermissionGrant {
+  kind: 'application' | 'delegated';
+  added: Classified[];
+  /** The highest class among the added permissions ('none' when nothing was added). */
+  highest: PermissionClass | 'none';
+  resource: { appId?: string; displayName?: string; sensitive: boolean };
+  consentType?: string;
+  allPrincipals?: boolean;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The resource API: the target carrying the grant's properties; its appId from TargetId.ServicePrincipalNames. */
+function resourceOf(event: CanonicalEvent, marker: string): PermissionGrant['resource'] {
+  const grantProp = property(event, marker);
+  const target = grantProp?.target;
+  const names = modifiedProperties(event).find((p) => p.target === target && p.name === 'TargetId.ServicePrincipalNames');
+  const spns = (textOf(names?.newValue) ?? '').split(';').map((s) => s.trim());
+  const guids = spns.filter((s) => GUID.test(s));
+  const appId = guids.find((g) => sensitiveResource(g)) ?? guids[0];
+  const displayName = typeof target?.displayName === 'string' ? target.displayName : undefined;
+  const sensitive = Boolean(sensitiveResource(appId) ?? sensitiveResourceByName(displayName));
+  return { ...(appId ? { appId } : {}), ...(displayName ? { displayName } : {}), sensitive };
+}
+
+function highestOf(added: Classified[]): PermissionClass | 'none' {
+  let best: PermissionClass | 'none' = 'none';
+  for (const a of added) if (best === 'none' || rank(a.class) > rank(best)) best = a.class;
+  return best;
+}
+
+function scopes(value: unknown): string[] {
+  return (textOf(value) ?? '').split(/\s+/).filter(Boolean);
+}
+
+export function permissionGrant(event: CanonicalEvent, activity: string): PermissionGrant | undefined {
+  if (activity === 'add app role assignment to service principal') {
+    const value = textOf(property(event, 'AppRole.Value')?.newValue);
+    const added = value ? [classifyPermission(value)] : [];
+    return { kind: 'application', added, highest: highestOf(added), resource: resourceOf(event, 'AppRole.Value') };
+  }
+  if (activity === 'add delegated permission grant') {
+    const scope = property(event, 'DelegatedPermissionGrant.Scope');
+    const before = new Set(scopes(scope?.oldValue).map((s) => s.toLowerCase()));
+    const added = scopes(scope?.newValue).filter((s) => !before.has(s.toLowerCase())).map(classifyPermission);
+    const consentType = textOf(property(event, 'DelegatedPermissionGrant.ConsentType')?.newValue);
+    return {
+      kind: 'delegated', added, highest: highestOf(added), resource: resourceOf(event, 'DelegatedPermissionGrant.Scope'),
+      ...(consentType ? { consentType, allPrincipals: consentType.toLowerCase() === 'allprincipals' } : {}),
+    };
+  }
+  return undefined;
+}
