@@ -75,3 +75,27 @@ describe.skipIf(!HAS_CORPUS)('built-in rules on real samples', () => {
     expect(alerts.filter((a) => a.rule.title === credential!.rule.title)).toHaveLength(1);
   });
 });
+
+describe('the same event in every form gives the same alert', () => {
+  it.each([
+    ['E1 credential added', ['graph/directoryAudits.beta.page1.json', 'diagnostic/PT1H.json', 'log-analytics/AuditLogs.jsonl', 'log-analytics/AuditLogs.csv', 'portal-csv/AuditLogs_2026-10-01_2026-10-02.csv', 'portal-json/AuditLogs_2026-10-01_2026-10-02.json'], 'Credential added to an application or service principal', '2026-10-01T09:15:02.000Z'],
+    ['E4 ROPC sign-in', ['graph/signIns.beta.json', 'diagnostic/PT1H.json', 'log-analytics/SigninLogs.jsonl', 'portal-csv/InteractiveSignIns_2026-10-01_2026-10-02.csv', 'portal-json/InteractiveSignIns_2026-10-01_2026-10-02.json'], 'Successful sign-in with the ROPC flow', undefined],
+  ] as [string, string[], string, string | undefined][])('%s', async (_what, files, title, time) => {
+    const loaded = await loadRules([BUILTIN_RULES_DIR]);
+    const ruleset = new Ruleset(loaded.documents.map((document) => ({ document, source: 'builtin' as const })), { placeholders: {} });
+    const seen: { file: string; alert: Record<string, unknown> }[] = [];
+    for (const file of files) {
+      const { events } = await readAll([resolve(ROOT, 'tests/fixtures/ingest', file)]);
+      const alerts = new AlertPipeline(ruleset).process(events).filter((a) => a.rule.title === title && (time === undefined || a.time === time));
+      expect(alerts, file).toHaveLength(1);
+      const { detectedAt: _d, evidence, fields: _f, ...stable } = alerts[0]!;
+      // The portal audit CSV has no audit id: its evidence id is the correlation id, and so is its alert id.
+      seen.push({ file, alert: { ...stable, id: file.includes('AuditLogs_') && file.endsWith('.csv') ? 'csv' : stable.id, evidence: evidence.map((e) => ({ kind: e.kind, time: e.time })) } });
+    }
+    const reference = seen[0]!.alert;
+    for (const s of seen.slice(1)) {
+      const expected = s.alert.id === 'csv' ? { ...reference, id: 'csv' } : reference;
+      expect(s.alert, `${s.file} vs ${seen[0]!.file}`).toEqual(expected);
+    }
+  });
+});
