@@ -194,6 +194,8 @@ export function summarize(rule: SigmaRule | SigmaCorrelation, events: readonly C
  */
 export interface EventFacts {
   sorted: readonly CanonicalEvent[];
+  /** Enrichment flags of the events (appwatch.flags), in order, without repeats. */
+  flags: string[];
   entities: Alert['entities'];
   evidence: Alert['evidence'];
   keys: string[];
@@ -203,8 +205,10 @@ export interface EventFacts {
 export function eventFacts(events: readonly CanonicalEvent[]): EventFacts {
   const sorted = events.length === 1 ? events : [...events].sort((a, b) => (a.appwatch.time < b.appwatch.time ? -1 : a.appwatch.time > b.appwatch.time ? 1 : 0));
   const entities = entitiesOf(sorted[sorted.length - 1]!);
+  const flags = [...new Set(sorted.flatMap((e) => (Array.isArray(e.appwatch.flags) ? (e.appwatch.flags as string[]) : [])))];
   return {
     sorted,
+    flags,
     entities,
     evidence: sorted.map((e) => ({
       kind: e.appwatch.kind,
@@ -252,7 +256,7 @@ export function buildAlert(
     rule: p.wire,
     summary: extra?.summary ?? `${rule.doc.title}${facts.tail}`,
     entities: facts.entities,
-    context: p.context,
+    context: facts.flags.length > 0 ? { flags: facts.flags, severityReasons: p.context.severityReasons } : p.context,
     evidence: facts.evidence,
     fields,
   };

@@ -8,8 +8,33 @@ import type { CanonicalEvent } from '../model/event.js';
 import { credentialChange } from './credentials.js';
 import { permissionGrant } from './permissions.js';
 import { roleOf } from './roles.js';
+import { uriChanges } from './uris.js';
 
 const ROLE_ACTIVITIES = new Set(['add member to role', 'add eligible member to role', 'add scoped member to role']);
+
+/** Named facts an analyst acts on, from the enrichment above (shown in `alert.context.flags`). */
+function flagsOf(event: CanonicalEvent): string[] {
+  const flags = new Set<string>();
+  const a = event.appwatch as Record<string, unknown> & {
+    permissions?: { highest?: string; allPrincipals?: boolean; resource?: { sensitive?: boolean } };
+    role?: { privileged?: boolean };
+    credentials?: { first?: boolean; added?: { type: string }[] };
+    uris?: { redirect?: { added: { flags: string[] }[] }; logoutUrl?: { blank: boolean } };
+  };
+  if (a.permissions?.highest === 'critical') flags.add('permission-critical');
+  if (a.permissions?.highest === 'high') flags.add('permission-high');
+  if (a.permissions?.allPrincipals) flags.add('all-users');
+  if (a.permissions?.resource?.sensitive) flags.add('sensitive-api');
+  if (a.role?.privileged) flags.add('privileged-role');
+  if (a.credentials?.first) flags.add('first-credential');
+  for (const c of a.credentials?.added ?? []) flags.add(`${c.type}-credential-added`);
+  for (const u of a.uris?.redirect?.added ?? []) for (const f of u.flags) flags.add(`redirect-uri-${f}`);
+  if (a.uris?.logoutUrl?.blank) flags.add('logout-url-blank');
+  if (event.initiatedBy && typeof event.initiatedBy === 'object' && (event.initiatedBy as { app?: unknown }).app && !(event.initiatedBy as { user?: unknown }).user) {
+    flags.add('app-initiated');
+  }
+  return [...flags];
+}
 
 /** Adds `appwatch.permissions`, `appwatch.role`, `appwatch.credentials` where they apply; returns the event. */
 export function enrichEvent(event: CanonicalEvent): CanonicalEvent {
@@ -25,6 +50,10 @@ export function enrichEvent(event: CanonicalEvent): CanonicalEvent {
   if (name.includes('certificates and secrets') || name.includes('service principal credentials') || name === 'update application' || name === 'update service principal') {
     const credentials = credentialChange(event);
     if (credentials) event.appwatch.credentials = credentials;
+    const uris = uriChanges(event);
+    if (uris) event.appwatch.uris = uris;
   }
+  event.appwatch.flags = flagsOf(event);
+  if ((event.appwatch.flags as string[]).length === 0) delete event.appwatch.flags;
   return event;
 }
