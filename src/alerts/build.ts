@@ -9,6 +9,7 @@ import { fieldAccessor } from '../model/field-resolver.js';
 import { SEVERITIES, type Severity } from '../model/severity.js';
 import type { CompiledRule } from '../detect/ruleset.js';
 import type { SigmaCorrelation, SigmaRule } from '../sigma/types.js';
+import { severityFor } from './severity.js';
 import type { Alert } from './types.js';
 
 type Json = Record<string, unknown>;
@@ -248,15 +249,16 @@ export function buildAlert(
       if (values.length > 0) fields[name] = values.map((v) => (v && typeof v === 'object' ? JSON.stringify(v) : v));
     }
   }
+  const moved = facts.flags.length > 0 ? severityFor(p.level, facts.flags) : undefined;
   return {
     id: idFromKeys(p.ruleId, facts.keys),
     time: last.appwatch.time,
     detectedAt,
-    severity: p.level,
+    severity: moved?.severity ?? p.level,
     rule: p.wire,
     summary: extra?.summary ?? `${rule.doc.title}${facts.tail}`,
     entities: facts.entities,
-    context: facts.flags.length > 0 ? { flags: facts.flags, severityReasons: p.context.severityReasons } : p.context,
+    context: moved ? { flags: facts.flags, severityReasons: moved.reasons } : p.context,
     evidence: facts.evidence,
     fields,
   };

@@ -6,6 +6,8 @@
  */
 import type { CanonicalEvent } from '../model/event.js';
 import { evaluateCorrelations, type CorrelationInput, type CorrelationResult } from '../detect/correlate.js';
+import type { ContextConfig } from '../config/config.js';
+import { ContextFlags } from '../enrich/context.js';
 import { enrichEvent } from '../enrich/index.js';
 import type { Ruleset } from '../detect/ruleset.js';
 import { buildAlert, eventFacts, ruleInfo, type EventFacts } from './build.js';
@@ -19,13 +21,16 @@ export const DEDUPE_WINDOW = 200_000;
 
 export interface AlertStats {
   matches: number;
+  /** Matches dropped by a configured allow-list. */
+  allowListed: number;
   alerts: number;
   duplicates: number;
   correlationInputs: number;
 }
 
 export class AlertPipeline {
-  readonly stats: AlertStats = { matches: 0, alerts: 0, duplicates: 0, correlationInputs: 0 };
+  readonly stats: AlertStats = { matches: 0, allowListed: 0, alerts: 0, duplicates: 0, correlationInputs: 0 };
+  private readonly context: ContextFlags;
   /** Recent alert ids, to fold a record read twice into one alert; bounded so memory stays flat. */
   private readonly seen = new Set<string>();
   /** The same ids in arrival order (a ring), so the oldest can be forgotten in constant time. */
@@ -35,7 +40,8 @@ export class AlertPipeline {
   private readonly referenced: Set<string>;
   private readonly detectedAt = new Date().toISOString();
 
-  constructor(private readonly ruleset: Ruleset) {
+  constructor(private readonly ruleset: Ruleset, context: ContextConfig = {}) {
+    this.context = new ContextFlags(context);
     this.referenced = new Set(ruleset.correlations.flatMap((c) => c.rules));
   }
 
@@ -48,6 +54,8 @@ export class AlertPipeline {
       // Facts about the event (entities, evidence, summary tail) are built once, shared by its alerts.
       let facts: EventFacts | undefined;
       enrichEvent(event);
+      const contextFlags = this.context.flags(event);
+      if (contextFlags.length > 0) event.appwatch.flags = [...((event.appwatch.flags as string[] | undefined) ?? []), ...contextFlags];
       for (const match of this.ruleset.match(event, matches)) {
         this.stats.matches++;
         const rule = match.rule.rule;
@@ -57,6 +65,10 @@ export class AlertPipeline {
           this.stats.correlationInputs++;
         }
         if (match.rule.correlationOnly) continue;
+        if (this.context.allowListed(rule.id, event)) {
+          this.stats.allowListed++;
+          continue;
+        }
         facts ??= eventFacts([event]);
         this.emit(buildAlert(ruleInfo(match.rule), [event], this.detectedAt, undefined, facts), alerts);
       }

@@ -22,6 +22,20 @@ export interface AppwatchConfig {
     /** Values of `%name%` placeholders used with `|expand`. */
     placeholders?: Record<string, string[]>;
   };
+  context: ContextConfig;
+}
+
+/** What the tenant considers normal: sets the context flags that raise or lower an alert's severity. */
+export interface ContextConfig {
+  businessHours?: { timeZone?: string; days?: string[]; start?: string; end?: string; holidays?: string[] };
+  changeWindows?: { start: string; end: string }[];
+  /** UPNs, object ids or appIds allowed to make changes. */
+  approvedActors?: string[];
+  /** UPNs or object ids of accounts whose every action matters. */
+  highProfileAccounts?: string[];
+  verifiedDomains?: string[];
+  /** Per rule id (or `*`): matches to drop, by appId, actor (UPN, object id or appId) or resource. */
+  allowLists?: Record<string, { appIds?: string[]; actors?: string[]; resources?: string[] }>;
 }
 
 export const OUTPUT_FORMATS = ['table', 'json', 'jsonl', 'csv', 'ocsf'] as const;
@@ -47,6 +61,31 @@ const placeholderMap: Check = (v) => {
   }
   return null;
 };
+const stringList: Check = (v) => (Array.isArray(v) && v.every((x) => typeof x === 'string' && x !== '') ? null : 'must be a list of strings');
+const hhmm: Check = (v) => (typeof v === 'string' && /^([01]\d|2[0-3]):[0-5]\d$/.test(v) ? null : 'must be a time of day HH:MM');
+const dayList: Check = (v) => (Array.isArray(v) && v.every((d) => typeof d === 'string' && /^(mon|tue|wed|thu|fri|sat|sun)$/i.test(d)) ? null : 'must be a list of days: mon, tue, wed, thu, fri, sat, sun');
+const timeZone: Check = (v) => {
+  if (typeof v !== 'string') return 'must be an IANA time zone such as Europe/Paris';
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: v });
+    return null;
+  } catch {
+    return `${JSON.stringify(v)} is not an IANA time zone (e.g. Europe/Paris, America/New_York, UTC)`;
+  }
+};
+const windowList: Check = (v) => (Array.isArray(v) && v.every((w) => w && typeof w === 'object' && !Number.isNaN(Date.parse(String((w as { start?: unknown }).start))) && !Number.isNaN(Date.parse(String((w as { end?: unknown }).end))))
+  ? null : 'must be a list of {start, end} ISO times');
+const allowListMap: Check = (v) => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'must map rule ids (or *) to {appIds, actors, resources}';
+  for (const [rule, entry] of Object.entries(v)) {
+    if (typeof entry !== 'object' || entry === null) return `allow-list ${rule} must be a mapping`;
+    for (const [k, list] of Object.entries(entry)) {
+      if (!['appIds', 'actors', 'resources'].includes(k)) return `allow-list ${rule} has unknown key ${k} (known: appIds, actors, resources)`;
+      if (stringList(list) !== null) return `allow-list ${rule}.${k} must be a list of strings`;
+    }
+  }
+  return null;
+};
 const aPositiveInteger: Check = (v) => (Number.isInteger(v) && (v as number) > 0 ? null : 'must be a positive whole number');
 
 /** The keys appwatch knows; later capabilities add their sections here. */
@@ -62,6 +101,14 @@ const SCHEMA: Schema = {
   sigma: {
     placeholders: placeholderMap,
   },
+  context: {
+    businessHours: { timeZone, days: dayList, start: hhmm, end: hhmm, holidays: stringList },
+    changeWindows: windowList,
+    approvedActors: stringList,
+    highProfileAccounts: stringList,
+    verifiedDomains: stringList,
+    allowLists: allowListMap,
+  },
 };
 
 export const DEFAULT_CONFIG_FILE = 'appwatch.yaml';
@@ -71,7 +118,7 @@ export function loadConfig(explicitPath?: string, cwd = process.cwd()): { config
   const path = explicitPath ? resolve(cwd, explicitPath) : resolve(cwd, DEFAULT_CONFIG_FILE);
   if (!existsSync(path)) {
     if (explicitPath) throw new ConfigError('no such file', explicitPath);
-    return { config: { ingest: {}, output: {}, sigma: {} } };
+    return { config: { ingest: {}, output: {}, sigma: {}, context: {} } };
   }
   const text = readFileSync(path, 'utf8');
   return { config: parseConfig(text, explicitPath ?? DEFAULT_CONFIG_FILE), file: path };
@@ -84,7 +131,7 @@ export function parseConfig(text: string, file: string): AppwatchConfig {
     const error = doc.errors[0]!;
     throw new ConfigError(`invalid YAML: ${error.message.split('\n')[0]}`, file, lineCounter.linePos(error.pos[0]).line);
   }
-  const config: AppwatchConfig = { ingest: {}, output: {}, sigma: {} };
+  const config: AppwatchConfig = { ingest: {}, output: {}, sigma: {}, context: {} };
   if (doc.contents === null) return config;
   validate(doc.contents as Node, SCHEMA, '', config as unknown as Record<string, unknown>, file, lineCounter);
   return config;

@@ -57,7 +57,7 @@ export function scanCommand(setExit: (code: number) => void): Command {
     const reporter = createReporter(process.stderr, Boolean(options.quiet));
     const loaded = await loadRuleset({ rules: options.rules, builtin: options.builtin, placeholders: options.placeholder }, reading.config);
     reportRuleset(loaded, reporter);
-    const pipeline = new AlertPipeline(loaded.ruleset);
+    const pipeline = new AlertPipeline(loaded.ruleset, reading.config.context);
     const writer = new DataWriter(options.out);
     const kept: Alert[] = [];
     const version = packageVersion();

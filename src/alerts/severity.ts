@@ -1,0 +1,36 @@
+/**
+ * @module alerts/severity
+ * An alert starts at its rule's level; context flags move it. A flag that makes the change more dangerous
+ * raises it one step (once, however many such flags: the flags themselves say why); an approved actor
+ * inside a change window lowers it one step. Every move is named in `context.severityReasons`.
+ */
+import { SEVERITIES, type Severity } from '../model/severity.js';
+
+/** Flags that raise the severity, with the reason shown to the analyst. */
+export const RAISING_FLAGS: Readonly<Record<string, string>> = {
+  'permission-critical': 'the permission is a path to tenant takeover',
+  'privileged-role': 'the role is privileged',
+  'high-profile-actor': 'done by a high-profile account',
+  'unapproved-actor': 'done by an actor not approved for changes',
+  'outside-business-hours': 'outside business hours',
+  'outside-change-window': 'outside every change window',
+  'redirect-uri-not-https': 'a redirect URI is not HTTPS',
+  'redirect-uri-wildcard': 'a redirect URI has a wildcard',
+  'redirect-uri-unverified-domain': 'a redirect URI points outside the verified domains',
+};
+
+export function severityFor(level: Severity, flags: readonly string[]): { severity: Severity; reasons: string[] } {
+  const reasons = [`rule level ${level}`];
+  let rank = SEVERITIES.indexOf(level);
+  const raising = flags.filter((f) => RAISING_FLAGS[f] !== undefined);
+  // Rules already at their guide level for a flag they test (a privileged-role rule is high) are not
+  // raised again by it: only flags beyond the first raise, and by one step at most.
+  if (raising.length > 0 && rank < SEVERITIES.length - 1 && !(raising.length === 1 && raising[0] === 'privileged-role')) {
+    rank += 1;
+    reasons.push(`raised: ${raising.filter((f) => f !== 'privileged-role').map((f) => RAISING_FLAGS[f]).join('; ')}`);
+  } else if (flags.includes('approved-actor') && flags.includes('in-change-window') && rank > 0) {
+    rank -= 1;
+    reasons.push('lowered: an approved actor, inside a change window');
+  }
+  return { severity: SEVERITIES[rank]!, reasons };
+}

@@ -1,0 +1,68 @@
+/** `context:` in appwatch.yaml: business hours, change windows, approved and high-profile actors, allow-lists. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Alert } from '../../src/alerts/types.js';
+import { runCli } from '../helpers/cli.js';
+import { fixture } from '../helpers/ingest.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'appwatch-context-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function scan(config: string): Promise<{ alerts: Alert[]; stats: { allowListed: number } }> {
+  const file = join(dir, `c${Math.random().toString(16).slice(2)}.yaml`);
+  writeFileSync(file, config);
+  const r = await runCli(['scan', fixture('diagnostic/PT1H.json'), '--config', file, '--format', 'json', '-q']);
+  expect(r.code, r.stderr).toBe(0);
+  const doc = JSON.parse(r.stdout) as { alerts: Alert[]; summary: { detection: { allowListed: number } } };
+  return { alerts: doc.alerts, stats: doc.summary.detection };
+}
+
+const credential = (alerts: Alert[]): Alert => alerts.find((a) => a.rule.title === 'Credential added to an application or service principal')!;
+
+describe('context', () => {
+  it('without context, alerts stay at their rule level', async () => {
+    const { alerts } = await scan('output:\n  format: json\n');
+    expect(credential(alerts)).toMatchObject({ severity: 'high', context: { flags: ['first-credential', 'password-credential-added'] } });
+  });
+
+  it('outside business hours (a holiday in the tenant\'s time zone) raises the alert one step, and says why', async () => {
+    const { alerts } = await scan('context:\n  businessHours:\n    timeZone: Europe/Paris\n    days: [mon, tue, wed, thu, fri]\n    start: "08:00"\n    end: "18:00"\n    holidays: ["2026-10-01"]\n');
+    const a = credential(alerts);
+    expect(a.severity).toBe('critical');
+    expect(a.context.flags).toContain('outside-business-hours');
+    expect(a.context.severityReasons).toEqual(['rule level high', 'raised: outside business hours']);
+  });
+
+  it('inside business hours nothing moves (09:15 UTC is 11:15 in Paris on a Thursday)', async () => {
+    const { alerts } = await scan('context:\n  businessHours:\n    timeZone: Europe/Paris\n');
+    expect(credential(alerts).severity).toBe('high');
+    expect(credential(alerts).context.flags).not.toContain('outside-business-hours');
+  });
+
+  it('an approved actor inside a change window lowers it one step; a high-profile actor raises it', async () => {
+    const lowered = credential((await scan('context:\n  approvedActors: [alice@contoso.com]\n  changeWindows:\n    - {start: "2026-10-01T09:00:00Z", end: "2026-10-01T10:00:00Z"}\n')).alerts);
+    expect(lowered.severity).toBe('medium');
+    expect(lowered.context.severityReasons).toContain('lowered: an approved actor, inside a change window');
+    const raised = credential((await scan('context:\n  highProfileAccounts: [ALICE@contoso.com]\n')).alerts);
+    expect(raised.severity).toBe('critical');
+  });
+
+  it('an allow-listed app is not alerted, and the drop is counted', async () => {
+    const ropc = '8d1e3f5a-6b7c-4d9e-8f1a-5b6c7d8e9f0a';
+    const before = await scan('output:\n  format: json\n');
+    expect(before.alerts.some((a) => a.rule.id === ropc)).toBe(true);
+    const after = await scan(`context:\n  allowLists:\n    ${ropc}:\n      appIds: [C030AC0D-1864-4A25-B828-951A740D5949]\n`);
+    expect(after.alerts.some((a) => a.rule.id === ropc)).toBe(false);
+    expect(after.stats.allowListed).toBe(1);
+  });
+
+  it('a wrong time zone or an unknown key is a configuration error naming it', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'context:\n  businessHours:\n    timeZone: Mars/Olympus\n');
+    const r = await runCli(['scan', fixture('diagnostic/PT1H.json'), '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('context.businessHours.timeZone "Mars/Olympus" is not an IANA time zone');
+  });
+});
