@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { eventsCommand } from './commands/events.js';
 import { EXIT } from './commands/common.js';
+import { coverageCommand } from './commands/coverage.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
 import { inert } from './terminal.js';
@@ -34,7 +35,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(inert(s)) })
     .addHelpText('after', `
 Exit codes: 0 done · 1 alerts at or above --fail-on · 2 usage or configuration error · 3 no input could be read (or, with --strict, a record was skipped)`);
-  for (const command of [eventsCommand(setExit), scanCommand(setExit), rulesCommand(setExit)]) {
+  for (const command of [eventsCommand(setExit), scanCommand(setExit), rulesCommand(setExit), coverageCommand(setExit)]) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
     program.addCommand(command);

@@ -113,3 +113,18 @@ describe('rules lint and list', () => {
     expect(rows.find((x) => x.id === '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d')!.status).toMatch(/^inactive: log source github/);
   });
 });
+
+describe('coverage', () => {
+  it('says, row by row, what covers it and what data is missing', async () => {
+    const r = await runCli(['coverage', fixture('graph/signIns.beta.json'), '--format', 'json', '-q']);
+    expect(r.code).toBe(0);
+    const { rows } = JSON.parse(r.stdout) as { rows: { row: number; status: string; rules: unknown[]; missing: string[] }[] };
+    expect(rows).toHaveLength(18);
+    const byRow = new Map(rows.map((x) => [x.row, x]));
+    expect(byRow.get(12)).toMatchObject({ status: 'covered' }); // sign-ins are in the input
+    expect(byRow.get(1)!.missing).toEqual(['no Entra audit logs in the inputs']);
+    expect(byRow.get(2)!.missing).toContain('needs an inventory snapshot from Microsoft Graph (posture), not logs');
+    expect(byRow.get(9)!.missing[0]).toContain('no Key Vault AuditEvent logs');
+    expect(byRow.get(9)!.rules.length).toBeGreaterThan(0);
+  });
+});

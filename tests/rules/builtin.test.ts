@@ -9,6 +9,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_RULES_DIR } from '../../src/cli/rules-loading.js';
 import { Ruleset } from '../../src/detect/ruleset.js';
 import { enrichEvent } from '../../src/enrich/index.js';
+import { ContextFlags } from '../../src/enrich/context.js';
+import { readFileSync } from 'node:fs';
+import type { CanonicalEvent } from '../../src/model/event.js';
 import { loadRules } from '../../src/sigma/load.js';
 import { CORPUS, HAS_CORPUS, ROOT, readAll } from '../helpers/ingest.js';
 import { AlertPipeline } from '../../src/alerts/pipeline.js';
@@ -47,9 +50,17 @@ describe('built-in rules', () => {
       expect(existsSync(`${base}.positive.jsonl`), `${base}.positive.jsonl`).toBe(true);
       expect(existsSync(`${base}.negative.jsonl`), `${base}.negative.jsonl`).toBe(true);
       const id = ruleset.rules.find((r) => r.rule.location.file === file)!.rule.id;
-      // As a scan does: enrichment, then matching.
-      const positives = (await readAll([`${base}.positive.jsonl`])).events.map(enrichEvent);
-      const negatives = (await readAll([`${base}.negative.jsonl`])).events.map(enrichEvent);
+      // As a scan does: enrichment and context flags (a rule may bring its own context, `<rule>.context.json`),
+      // then matching.
+      const context = new ContextFlags(existsSync(`${base}.context.json`) ? JSON.parse(readFileSync(`${base}.context.json`, 'utf8')) : {});
+      const prepare = (e: CanonicalEvent): CanonicalEvent => {
+        enrichEvent(e);
+        const flags = context.flags(e);
+        if (flags.length > 0) e.appwatch.flags = [...((e.appwatch.flags as string[] | undefined) ?? []), ...flags];
+        return e;
+      };
+      const positives = (await readAll([`${base}.positive.jsonl`])).events.map(prepare);
+      const negatives = (await readAll([`${base}.negative.jsonl`])).events.map(prepare);
       expect(positives.length).toBeGreaterThan(0);
       expect(negatives.length).toBeGreaterThan(0);
       positives.forEach((event, i) => expect(ruleset.match(event).map((m) => m.rule.rule.id), `positive ${i + 1}`).toContain(id));
