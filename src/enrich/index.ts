@@ -5,6 +5,7 @@
  * Each enricher runs only for the activities it understands.
  */
 import type { CanonicalEvent } from '../model/event.js';
+import { property, textOf } from './audit-properties.js';
 import { credentialChange } from './credentials.js';
 import { permissionGrant } from './permissions.js';
 import { roleOf } from './roles.js';
@@ -36,8 +37,31 @@ function flagsOf(event: CanonicalEvent): string[] {
   return [...flags];
 }
 
+const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+
+/**
+ * The application a change or sign-in is about, by appId (the join key of the built-in correlations): a
+ * sign-in's appId; for audit events the AppId additional detail, else an AppId-like modified property, else the
+ * first GUID of TargetId.ServicePrincipalNames.
+ */
+function appIdOf(event: CanonicalEvent): string | undefined {
+  if (event.appwatch.kind === 'signin') return typeof event.appId === 'string' && event.appId !== '' ? event.appId.toLowerCase() : undefined;
+  if (event.appwatch.kind !== 'audit') return undefined;
+  const details = Array.isArray(event.additionalDetails) ? (event.additionalDetails as { key?: unknown; value?: unknown }[]) : [];
+  const detail = details.find((d) => typeof d?.key === 'string' && d.key.toLowerCase() === 'appid')?.value;
+  if (typeof detail === 'string' && GUID.test(detail)) return detail.toLowerCase();
+  for (const name of ['Application.AppId', 'AppId', 'TargetId.ServicePrincipalNames']) {
+    const value = textOf(property(event, name)?.newValue);
+    const m = value ? GUID.exec(value) : null;
+    if (m) return m[0].toLowerCase();
+  }
+  return undefined;
+}
+
 /** Adds `appwatch.permissions`, `appwatch.role`, `appwatch.credentials` where they apply; returns the event. */
 export function enrichEvent(event: CanonicalEvent): CanonicalEvent {
+  const appId = appIdOf(event);
+  if (appId) event.appwatch.appId = appId;
   if (event.appwatch.kind !== 'audit') return event;
   const name = typeof event.activityDisplayName === 'string' ? event.activityDisplayName.trim().toLowerCase() : '';
   if (name === '') return event;

@@ -15,6 +15,8 @@ export interface PermissionGrant {
   /** The highest class among the added permissions ('none' when nothing was added). */
   highest: PermissionClass | 'none';
   resource: { appId?: string; displayName?: string; sensitive: boolean };
+  /** The service principal that received the grant (ServicePrincipal.ObjectID / AppId of the grant). */
+  client?: { servicePrincipalId?: string; appId?: string };
   consentType?: string;
   allPrincipals?: boolean;
 }
@@ -34,6 +36,13 @@ function resourceOf(event: CanonicalEvent, marker: string): PermissionGrant['res
   return { ...(appId ? { appId } : {}), ...(displayName ? { displayName } : {}), sensitive };
 }
 
+function clientOf(event: CanonicalEvent): PermissionGrant['client'] {
+  const servicePrincipalId = textOf(property(event, 'ServicePrincipal.ObjectID')?.newValue);
+  const appId = textOf(property(event, 'ServicePrincipal.AppId')?.newValue);
+  if (!servicePrincipalId && !appId) return undefined;
+  return { ...(servicePrincipalId ? { servicePrincipalId } : {}), ...(appId ? { appId } : {}) };
+}
+
 function highestOf(added: Classified[]): PermissionClass | 'none' {
   let best: PermissionClass | 'none' = 'none';
   for (const a of added) if (best === 'none' || rank(a.class) > rank(best)) best = a.class;
@@ -48,15 +57,18 @@ export function permissionGrant(event: CanonicalEvent, activity: string): Permis
   if (activity === 'add app role assignment to service principal') {
     const value = textOf(property(event, 'AppRole.Value')?.newValue);
     const added = value ? [classifyPermission(value)] : [];
-    return { kind: 'application', added, highest: highestOf(added), resource: resourceOf(event, 'AppRole.Value') };
+    const client = clientOf(event);
+    return { kind: 'application', added, highest: highestOf(added), resource: resourceOf(event, 'AppRole.Value'), ...(client ? { client } : {}) };
   }
   if (activity === 'add delegated permission grant') {
     const scope = property(event, 'DelegatedPermissionGrant.Scope');
     const before = new Set(scopes(scope?.oldValue).map((s) => s.toLowerCase()));
     const added = scopes(scope?.newValue).filter((s) => !before.has(s.toLowerCase())).map(classifyPermission);
     const consentType = textOf(property(event, 'DelegatedPermissionGrant.ConsentType')?.newValue);
+    const client = clientOf(event);
     return {
       kind: 'delegated', added, highest: highestOf(added), resource: resourceOf(event, 'DelegatedPermissionGrant.Scope'),
+      ...(client ? { client } : {}),
       ...(consentType ? { consentType, allPrincipals: consentType.toLowerCase() === 'allprincipals' } : {}),
     };
   }

@@ -33,7 +33,12 @@ describe('built-in rules', () => {
 
   it('each rule is active, names its guide rows, its ATT&CK tags and what to check', () => {
     expect(files.length).toBeGreaterThanOrEqual(10);
-    for (const rule of ruleset.rules) {
+    for (const c of ruleset.correlations) {
+      expect(c.tags.some((t) => /^attack\.t\d{4}/.test(t)), c.title).toBe(true);
+      expect(Array.isArray(c.raw.check), c.title).toBe(true);
+    }
+    // Chain steps alert only through their correlation: they carry no guide row of their own.
+    for (const rule of ruleset.rules.filter((r) => !r.correlationOnly)) {
       expect(rule.predicate, rule.rule.title).toBeDefined();
       expect(rule.routing.inactive, rule.rule.title).toBeUndefined();
       expect(rule.rule.tags.some((t) => /^appwatch\.guide-row\.\d+$/.test(t)), rule.rule.title).toBe(true);
@@ -49,6 +54,18 @@ describe('built-in rules', () => {
     it(`${name}: positives raise it, negatives do not`, async () => {
       expect(existsSync(`${base}.positive.jsonl`), `${base}.positive.jsonl`).toBe(true);
       expect(existsSync(`${base}.negative.jsonl`), `${base}.negative.jsonl`).toBe(true);
+      const correlation = ruleset.correlations.find((c) => c.location.file === file);
+      if (correlation) {
+        // A correlation: the fixtures are sequences; its alert must come from the positives only.
+        const run = async (path: string): Promise<string[]> => {
+          const { events } = await readAll([path]);
+          const pipeline = new AlertPipeline(ruleset);
+          return [...pipeline.process(events), ...pipeline.finish()].map((a) => a.rule.id);
+        };
+        expect(await run(`${base}.positive.jsonl`)).toContain(correlation.id);
+        expect(await run(`${base}.negative.jsonl`)).not.toContain(correlation.id);
+        return;
+      }
       const id = ruleset.rules.find((r) => r.rule.location.file === file)!.rule.id;
       // As a scan does: enrichment and context flags (a rule may bring its own context, `<rule>.context.json`),
       // then matching.
