@@ -8,7 +8,9 @@ import type { CanonicalEvent } from '../model/event.js';
 import { evaluateCorrelations, type CorrelationInput, type CorrelationResult } from '../detect/correlate.js';
 import type { ContextConfig } from '../config/config.js';
 import { ContextFlags } from '../enrich/context.js';
+import { DanglingChecker, type DnsOptions } from '../enrich/dns.js';
 import { enrichEvent } from '../enrich/index.js';
+import type { UriChanges } from '../enrich/uris.js';
 import type { Ruleset } from '../detect/ruleset.js';
 import { buildAlert, eventFacts, ruleInfo, type EventFacts } from './build.js';
 import type { Alert } from './types.js';
@@ -40,20 +42,49 @@ export class AlertPipeline {
   private readonly referenced: Set<string>;
   private readonly detectedAt = new Date().toISOString();
 
-  constructor(private readonly ruleset: Ruleset, context: ContextConfig = {}) {
+  private readonly dns?: DanglingChecker;
+
+  constructor(private readonly ruleset: Ruleset, context: ContextConfig = {}, dns?: DnsOptions | false) {
     this.context = new ContextFlags(context);
+    if (dns) this.dns = new DanglingChecker(dns);
     this.referenced = new Set(ruleset.correlations.flatMap((c) => c.rules));
   }
 
+  /**
+   * Like `process`, after checking in DNS the hosts of redirect URIs the events add (with `--dns`);
+   * without it those events are flagged dns-not-checked, so an alert never implies a check that was not made.
+   */
+  async processWithDns(events: readonly CanonicalEvent[]): Promise<Alert[]> {
+    for (const event of events) {
+      enrichEvent(event);
+      const added = (event.appwatch.uris as UriChanges | undefined)?.redirect?.added ?? [];
+      if (added.length === 0) continue;
+      const flags = ((event.appwatch.flags as string[] | undefined) ?? []);
+      if (!this.dns) {
+        event.appwatch.flags = [...flags, 'dns-not-checked'];
+        continue;
+      }
+      let dangling = false;
+      for (const uri of added) {
+        if (!uri.host || uri.flags.includes('localhost') || uri.flags.includes('ip-literal')) continue;
+        const verdict = await this.dns.check(uri.host);
+        (uri as typeof uri & { dns?: unknown }).dns = verdict;
+        dangling ||= verdict.dangling;
+      }
+      event.appwatch.flags = [...flags, dangling ? 'redirect-uri-dangling' : 'dns-checked'];
+    }
+    return this.process(events, true);
+  }
+
   /** Alerts raised by these events (duplicates of earlier alerts are counted, not repeated). */
-  process(events: readonly CanonicalEvent[]): Alert[] {
+  process(events: readonly CanonicalEvent[], enriched = false): Alert[] {
     const alerts: Alert[] = [];
     const matches: ReturnType<Ruleset['match']> = [];
     for (const event of events) {
       matches.length = 0;
       // Facts about the event (entities, evidence, summary tail) are built once, shared by its alerts.
       let facts: EventFacts | undefined;
-      enrichEvent(event);
+      if (!enriched) enrichEvent(event);
       const contextFlags = this.context.flags(event);
       if (contextFlags.length > 0) event.appwatch.flags = [...((event.appwatch.flags as string[] | undefined) ?? []), ...contextFlags];
       for (const match of this.ruleset.match(event, matches)) {

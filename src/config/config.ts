@@ -23,6 +23,8 @@ export interface AppwatchConfig {
     placeholders?: Record<string, string[]>;
   };
   context: ContextConfig;
+  /** Resolver for `scan --dns` (dangling redirect URIs); the system resolver when absent. */
+  dns: { servers?: string[]; timeoutMs?: number };
 }
 
 /** What the tenant considers normal: sets the context flags that raise or lower an alert's severity. */
@@ -109,6 +111,10 @@ const SCHEMA: Schema = {
     verifiedDomains: stringList,
     allowLists: allowListMap,
   },
+  dns: {
+    servers: stringList,
+    timeoutMs: aPositiveInteger,
+  },
 };
 
 export const DEFAULT_CONFIG_FILE = 'appwatch.yaml';
@@ -118,7 +124,7 @@ export function loadConfig(explicitPath?: string, cwd = process.cwd()): { config
   const path = explicitPath ? resolve(cwd, explicitPath) : resolve(cwd, DEFAULT_CONFIG_FILE);
   if (!existsSync(path)) {
     if (explicitPath) throw new ConfigError('no such file', explicitPath);
-    return { config: { ingest: {}, output: {}, sigma: {}, context: {} } };
+    return { config: { ingest: {}, output: {}, sigma: {}, context: {}, dns: {} } };
   }
   const text = readFileSync(path, 'utf8');
   return { config: parseConfig(text, explicitPath ?? DEFAULT_CONFIG_FILE), file: path };
@@ -131,7 +137,7 @@ export function parseConfig(text: string, file: string): AppwatchConfig {
     const error = doc.errors[0]!;
     throw new ConfigError(`invalid YAML: ${error.message.split('\n')[0]}`, file, lineCounter.linePos(error.pos[0]).line);
   }
-  const config: AppwatchConfig = { ingest: {}, output: {}, sigma: {}, context: {} };
+  const config: AppwatchConfig = { ingest: {}, output: {}, sigma: {}, context: {}, dns: {} };
   if (doc.contents === null) return config;
   validate(doc.contents as Node, SCHEMA, '', config as unknown as Record<string, unknown>, file, lineCounter);
   return config;

@@ -58,8 +58,13 @@ function appIdOf(event: CanonicalEvent): string | undefined {
   return undefined;
 }
 
+/** Events already enriched (enrichment runs once even when a caller asks twice). */
+const enriched = new WeakSet<object>();
+
 /** Adds `appwatch.permissions`, `appwatch.role`, `appwatch.credentials` where they apply; returns the event. */
 export function enrichEvent(event: CanonicalEvent): CanonicalEvent {
+  if (enriched.has(event)) return event;
+  enriched.add(event);
   const appId = appIdOf(event);
   if (appId) event.appwatch.appId = appId;
   if (event.appwatch.kind !== 'audit') return event;
@@ -77,7 +82,7 @@ export function enrichEvent(event: CanonicalEvent): CanonicalEvent {
     const uris = uriChanges(event);
     if (uris) event.appwatch.uris = uris;
   }
-  event.appwatch.flags = flagsOf(event);
-  if ((event.appwatch.flags as string[]).length === 0) delete event.appwatch.flags;
+  const flags = flagsOf(event);
+  if (flags.length > 0) event.appwatch.flags = flags;
   return event;
 }

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alerts/types.js';
 import { runCli } from '../helpers/cli.js';
-import { fixture } from '../helpers/ingest.js';
+import { fixture, ROOT } from '../helpers/ingest.js';
+
+const ROOT_RULES = join(ROOT, 'rules/azure');
 
 const dir = mkdtempSync(join(tmpdir(), 'appwatch-context-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,5 +66,27 @@ describe('context', () => {
     const r = await runCli(['scan', fixture('diagnostic/PT1H.json'), '--config', file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('context.businessHours.timeZone "Mars/Olympus" is not an IANA time zone');
+  });
+});
+
+describe('scan --dns', () => {
+  it('checks added redirect hosts with the configured resolver; without --dns the alert says DNS was not checked', async () => {
+    const { startDnsServer } = await import('../helpers/dns-server.js');
+    const server = await startDnsServer({ 'payroll.contoso.com': { A: ['203.0.113.5'] } });
+    try {
+      const input = join(ROOT_RULES, 'auditlogs/redirect_uri_dangling.positive.jsonl');
+      const config = join(dir, 'dns.yaml');
+      writeFileSync(config, `dns:\n  servers: ["${server.address}"]\n  timeoutMs: 1000\n`);
+      const checked = await runCli(['scan', input, '--dns', '--config', config, '--format', 'jsonl', '-q']);
+      const alerts = checked.stdout.trim().split('\n').map((l) => JSON.parse(l) as Alert);
+      expect(alerts.map((a) => a.rule.title)).toContain('Dangling redirect URI added to an application');
+      expect(alerts[0]!.context.flags).toContain('redirect-uri-dangling');
+      const unchecked = await runCli(['scan', input, '--config', config, '--format', 'jsonl', '-q']);
+      const plain = unchecked.stdout.trim().split('\n').map((l) => JSON.parse(l) as Alert);
+      expect(plain.map((a) => a.rule.title)).not.toContain('Dangling redirect URI added to an application');
+      expect(plain[0]!.context.flags).toContain('dns-not-checked');
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import type { CanonicalEvent } from '../../src/model/event.js';
 import { loadRules } from '../../src/sigma/load.js';
 import { CORPUS, HAS_CORPUS, ROOT, readAll } from '../helpers/ingest.js';
+import { startDnsServer, type Zone } from '../helpers/dns-server.js';
 import { AlertPipeline } from '../../src/alerts/pipeline.js';
 
 function ruleFiles(dir: string): string[] {
@@ -67,6 +68,19 @@ describe('built-in rules', () => {
         return;
       }
       const id = ruleset.rules.find((r) => r.rule.location.file === file)!.rule.id;
+      if (existsSync(`${base}.dns.json`)) {
+        // A rule that needs DNS: the scan pipeline with --dns, against a local resolver serving `<rule>.dns.json`.
+        const server = await startDnsServer(JSON.parse(readFileSync(`${base}.dns.json`, 'utf8')) as Zone);
+        try {
+          const ruleIds = async (path: string): Promise<string[][]> => Promise.all((await readAll([path])).events.map(async (e) =>
+            (await new AlertPipeline(ruleset, {}, { servers: [server.address], timeoutMs: 1000 }).processWithDns([e])).map((a) => a.rule.id)));
+          for (const ids of await ruleIds(`${base}.positive.jsonl`)) expect(ids).toContain(id);
+          for (const ids of await ruleIds(`${base}.negative.jsonl`)) expect(ids).not.toContain(id);
+        } finally {
+          await server.close();
+        }
+        return;
+      }
       // As a scan does: enrichment and context flags (a rule may bring its own context, `<rule>.context.json`),
       // then matching.
       const context = new ContextFlags(existsSync(`${base}.context.json`) ? JSON.parse(readFileSync(`${base}.context.json`, 'utf8')) : {});

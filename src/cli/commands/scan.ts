@@ -26,6 +26,7 @@ interface ScanOptions extends ReadingOptions {
   placeholder: string[];
   full?: boolean;
   stats?: string;
+  dns?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -48,6 +49,7 @@ export function scanCommand(setExit: (code: number) => void): Command {
     .option('--no-builtin', 'do not run the built-in rules')
     .option('--placeholder <name=values>', 'values for a %name% placeholder, comma-separated (repeatable)', collect, [])
     .option('--full', 'do not truncate table cells')
+    .option('--dns', 'check in DNS whether hosts of added redirect URIs still resolve (dangling URIs); resolver from dns.servers')
     .option('--stats <file>', 'also write the ingestion and detection summary as JSON to this file')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert is at or above this severity').choices(SEVERITIES));
   addReadingOptions(command);
@@ -57,7 +59,7 @@ export function scanCommand(setExit: (code: number) => void): Command {
     const reporter = createReporter(process.stderr, Boolean(options.quiet));
     const loaded = await loadRuleset({ rules: options.rules, builtin: options.builtin, placeholders: options.placeholder }, reading.config);
     reportRuleset(loaded, reporter);
-    const pipeline = new AlertPipeline(loaded.ruleset, reading.config.context);
+    const pipeline = new AlertPipeline(loaded.ruleset, reading.config.context, options.dns ? reading.config.dns : false);
     const writer = new DataWriter(options.out);
     const kept: Alert[] = [];
     const version = packageVersion();
@@ -73,7 +75,7 @@ export function scanCommand(setExit: (code: number) => void): Command {
     };
     if (format === 'csv') await writer.write(csvHeader());
     const summary = await runIngestion(paths, { ...reading, progress: !options.quiet }, reporter, async (events) => {
-      await write(pipeline.process(events));
+      await write(await pipeline.processWithDns(events));
     });
     await write(pipeline.finish());
     const json = summary.toJSON();
