@@ -17,11 +17,18 @@ export const RAISING_FLAGS: Readonly<Record<string, string>> = {
   'redirect-uri-not-https': 'a redirect URI is not HTTPS',
   'redirect-uri-wildcard': 'a redirect URI has a wildcard',
   'redirect-uri-unverified-domain': 'a redirect URI points outside the verified domains',
+  'redirect-uri-dangling': 'a redirect URI points at a name anyone can claim',
+  'lookalike-app-name': 'the application name imitates a Microsoft application',
+  'generic-app-name': 'the application has a generic name',
 };
 
 export function severityFor(level: Severity, flags: readonly string[]): { severity: Severity; reasons: string[] } {
   const reasons = [`rule level ${level}`];
   let rank = SEVERITIES.indexOf(level);
+  // Microsoft's own applications doing their own provisioning are benign automation: one step down, first.
+  if (flags.includes('microsoft-first-party') && rank > 0) {
+    return { severity: SEVERITIES[rank - 1]!, reasons: [...reasons, 'lowered: a Microsoft first-party application'] };
+  }
   const raising = flags.filter((f) => RAISING_FLAGS[f] !== undefined);
   // Rules already at their guide level for a flag they test (a privileged-role rule is high) are not
   // raised again by it: only flags beyond the first raise, and by one step at most.

@@ -36,3 +36,25 @@ describe('roles', () => {
     expect(findRole({ displayName: 'Not A Role' })).toBeUndefined();
   });
 });
+
+describe('application names', async () => {
+  const { nameFlags, isFirstParty, foldName } = await import('./app-names.js');
+  it.each([
+    ['Test', ['generic-app-name']],
+    ['Micros0ft Mail Helper', ['lookalike-app-name']],
+    ['Microsoft Teams', []], // the real name is not a look-alike of itself
+    ['Mіcrosoft Teams', ['lookalike-app-name']], // Cyrillic і
+    ['Microsft Teams', ['lookalike-app-name']], // one letter off
+    ['Payroll-Sync', []],
+  ])('%s → %j', (name, flags) => {
+    expect(nameFlags(name).flags).toEqual(flags);
+  });
+  it('folds confusables', () => {
+    expect(foldName('Micr0s0ft 0ffice')).toBe('microsoftoffice');
+    expect(foldName('rnicrosoft')).toBe('microsoft');
+  });
+  it('knows Microsoft first-party apps by appId', () => {
+    expect(isFirstParty('00000003-0000-0000-C000-000000000000')).toBe('Microsoft Graph');
+    expect(isFirstParty('8e7fe5eb-b7de-4337-8701-00c8d8969ca0')).toBeUndefined();
+  });
+});

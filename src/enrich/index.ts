@@ -6,12 +6,23 @@
  */
 import type { CanonicalEvent } from '../model/event.js';
 import { property, textOf } from './audit-properties.js';
+import { isFirstParty, nameFlags } from './app-names.js';
 import { credentialChange } from './credentials.js';
 import { permissionGrant } from './permissions.js';
 import { roleOf } from './roles.js';
 import { uriChanges } from './uris.js';
 
 const ROLE_ACTIVITIES = new Set(['add member to role', 'add eligible member to role', 'add scoped member to role']);
+
+/** The display name of the application an event is about (the first application or service principal target). */
+function appNameOf(event: CanonicalEvent): string | undefined {
+  if (event.appwatch.kind === 'signin') return typeof event.appDisplayName === 'string' ? event.appDisplayName : undefined;
+  const targets = Array.isArray(event.targetResources) ? (event.targetResources as { type?: unknown; displayName?: unknown }[]) : [];
+  // For a grant the first service principal is the resource API; the app is the other one.
+  const candidates = (event.appwatch as { permissions?: unknown }).permissions ? targets.slice(1) : targets;
+  const target = candidates.find((t) => (t?.type === 'Application' || t?.type === 'ServicePrincipal') && typeof t.displayName === 'string' && t.displayName !== '');
+  return target ? (target.displayName as string) : undefined;
+}
 
 /** Named facts an analyst acts on, from the enrichment above (shown in `alert.context.flags`). */
 function flagsOf(event: CanonicalEvent): string[] {
@@ -33,6 +44,13 @@ function flagsOf(event: CanonicalEvent): string[] {
   if (a.uris?.logoutUrl?.blank) flags.add('logout-url-blank');
   if (event.initiatedBy && typeof event.initiatedBy === 'object' && (event.initiatedBy as { app?: unknown }).app && !(event.initiatedBy as { user?: unknown }).user) {
     flags.add('app-initiated');
+  }
+  // The application the event is about: Microsoft's own, or a name worth a second look.
+  const firstParty = isFirstParty(typeof a.appId === 'string' ? a.appId : undefined);
+  if (firstParty) flags.add('microsoft-first-party');
+  else {
+    const name = appNameOf(event);
+    if (name) for (const f of nameFlags(name).flags) flags.add(f);
   }
   return [...flags];
 }
@@ -71,7 +89,12 @@ export function enrichEvent(event: CanonicalEvent): CanonicalEvent {
   const name = typeof event.activityDisplayName === 'string' ? event.activityDisplayName.trim().toLowerCase() : '';
   if (name === '') return event;
   const grant = permissionGrant(event, name);
-  if (grant) event.appwatch.permissions = grant;
+  if (grant) {
+    event.appwatch.permissions = grant;
+    // A grant is about the app that receives it; TargetId.ServicePrincipalNames there names the resource API.
+    if (grant.client?.appId) event.appwatch.appId = grant.client.appId.toLowerCase();
+    else delete event.appwatch.appId;
+  }
   if (ROLE_ACTIVITIES.has(name)) {
     const role = roleOf(event);
     if (role) event.appwatch.role = role;

@@ -141,3 +141,36 @@ describe('the same event in every form gives the same alert', () => {
     }
   });
 });
+
+describe('benign automation and suspicious names move the severity', () => {
+  async function alertsFor(mutate: (record: Record<string, unknown>) => void): Promise<{ severity: string; flags: string[]; reasons: string[] }[]> {
+    const loaded = await loadRules([BUILTIN_RULES_DIR]);
+    const ruleset = new Ruleset(loaded.documents.map((document) => ({ document, source: 'builtin' as const })), { placeholders: {} });
+    const record = JSON.parse(readFileSync(join(BUILTIN_RULES_DIR, 'azure/auditlogs/app_permission_sensitive_api.positive.jsonl'), 'utf8').split('\n')[0]!) as Record<string, unknown>;
+    mutate(record);
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = join(mkdtempSync(join(tmpdir(), 'appwatch-benign-')), 'event.jsonl');
+    writeFileSync(path, `${JSON.stringify(record)}\n`);
+    const { events } = await readAll([path]);
+    return new AlertPipeline(ruleset).process(events).map((a) => ({ severity: a.severity, flags: a.context.flags, reasons: a.context.severityReasons }));
+  }
+  type Target = { displayName: string | null; modifiedProperties: { displayName: string; newValue: string }[] };
+
+  it('a permission granted to a Microsoft first-party app is lowered one step', async () => {
+    const [alert] = await alertsFor((r) => {
+      const props = (r.targetResources as Target[])[0]!.modifiedProperties;
+      props.find((p) => p.displayName === 'ServicePrincipal.AppId')!.newValue = '"1fec8e78-bce4-4aaf-ab1b-5451cc387264"'; // Microsoft Teams
+    });
+    expect(alert).toMatchObject({ severity: 'medium', reasons: ['rule level high', 'lowered: a Microsoft first-party application'] });
+    expect(alert!.flags).toContain('microsoft-first-party');
+  });
+
+  it('a permission granted to a look-alike of a Microsoft app is raised one step', async () => {
+    const [alert] = await alertsFor((r) => {
+      (r.targetResources as Target[])[1]!.displayName = 'Micros0ft Teams';
+    });
+    expect(alert!.severity).toBe('critical');
+    expect(alert!.flags).toContain('lookalike-app-name');
+  });
+});
