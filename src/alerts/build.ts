@@ -181,7 +181,45 @@ export function summaryTail(events: readonly CanonicalEvent[], entities: Alert['
   if (actor) sentence += ` by ${actor}${entities.actor?.ip ? ` from ${entities.actor.ip}` : ''}`;
   sentence += ` at ${last.appwatch.time.slice(0, 16).replace('T', ' ')} UTC`;
   if (events.length > 1) sentence += ` (${events.length} events)`;
-  return `${sentence}.`;
+  const details = detailsOf(last);
+  return `${sentence}${details.length > 0 ? `; ${details.join('; ')}` : ''}.`;
+}
+
+const FLAG_TEXT: Readonly<Record<string, string>> = {
+  'outside-business-hours': 'outside business hours',
+  'outside-change-window': 'outside every change window',
+  'unapproved-actor': 'by an actor not approved for changes',
+  'high-profile-actor': 'by a high-profile account',
+  'lookalike-app-name': 'the app name imitates a Microsoft app',
+  'generic-app-name': 'the app has a generic name',
+  'microsoft-first-party': 'a Microsoft first-party app',
+  'redirect-uri-dangling': 'a redirect URI points at a name anyone can claim',
+  'dns-not-checked': 'DNS not checked (use --dns)',
+};
+
+/** What the enrichment found, in words: permissions added, role, credentials, URIs, context. */
+function detailsOf(event: CanonicalEvent): string[] {
+  const a = event.appwatch as Record<string, unknown> & {
+    permissions?: { added: { value: string; class: string }[]; resource?: { displayName?: string }; allPrincipals?: boolean };
+    role?: { displayName?: string; privileged?: boolean };
+    credentials?: { added: { type: string; displayName?: string }[]; first?: boolean };
+    uris?: { redirect?: { added: { uri: string; flags: string[] }[] }; logoutUrl?: { blank: boolean } };
+    flags?: string[];
+  };
+  const out: string[] = [];
+  if (a.permissions && a.permissions.added.length > 0) {
+    const list = a.permissions.added.map((p) => `${p.value} (${p.class})`).join(', ');
+    out.push(`grants ${list}${a.permissions.resource?.displayName ? ` on ${a.permissions.resource.displayName}` : ''}${a.permissions.allPrincipals ? ' for all users' : ''}`);
+  }
+  if (a.role?.displayName) out.push(`role ${a.role.displayName}${a.role.privileged ? ' (privileged)' : ''}`);
+  if (a.credentials && a.credentials.added.length > 0) {
+    const kinds = a.credentials.added.map((c) => `${c.type}${c.displayName ? ` '${c.displayName}'` : ''}`).join(', ');
+    out.push(`adds ${kinds}${a.credentials.first ? ', the app\'s first credential' : ''}`);
+  }
+  for (const u of a.uris?.redirect?.added ?? []) out.push(`adds redirect URI ${u.uri}${u.flags.length ? ` (${u.flags.join(', ')})` : ''}`);
+  if (a.uris?.logoutUrl?.blank) out.push('sign-out URL removed');
+  for (const f of a.flags ?? []) if (FLAG_TEXT[f]) out.push(FLAG_TEXT[f]!);
+  return out;
 }
 
 /** One sentence: what happened, to what, by whom, when. */

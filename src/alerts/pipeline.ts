@@ -16,6 +16,19 @@ import { buildAlert, eventFacts, ruleInfo, type EventFacts } from './build.js';
 import type { Alert } from './types.js';
 
 /**
+ * The identity of a directory change for folding: Entra logs some changes twice, once on the application and
+ * once on its service principal, with one correlationId. Same rule, correlation id, application, permissions
+ * added and role: the same change. Undefined for events that are not audit changes.
+ */
+function foldKey(ruleId: string, event: CanonicalEvent): string | undefined {
+  if (event.appwatch.kind !== 'audit' || typeof event.correlationId !== 'string' || event.correlationId === '') return undefined;
+  const a = event.appwatch as { appId?: string; permissions?: { added: { value: string }[] }; role?: { templateId?: string } };
+  const targets = (Array.isArray(event.targetResources) ? (event.targetResources as { id?: string; type?: string }[]) : [])
+    .filter((t) => t?.type !== 'Application' && t?.type !== 'ServicePrincipal').map((t) => t?.id ?? '');
+  return [ruleId, event.correlationId, a.appId ?? '', (a.permissions?.added ?? []).map((p) => p.value).join(' '), a.role?.templateId ?? '', targets.join(',')].join('\u0000');
+}
+
+/**
  * How many recent alert ids are remembered for folding duplicates. Duplicated records (query exports,
  * overlapping downloads) sit close together; remembering every id of a long scan would grow without bound.
  */
@@ -33,6 +46,8 @@ export interface AlertStats {
 export class AlertPipeline {
   readonly stats: AlertStats = { matches: 0, allowListed: 0, alerts: 0, duplicates: 0, correlationInputs: 0 };
   private readonly context: ContextFlags;
+  /** One change logged twice (application and service principal entries, one correlationId): seen keys. */
+  private readonly folded = new Set<string>();
   /** Recent alert ids, to fold a record read twice into one alert; bounded so memory stays flat. */
   private readonly seen = new Set<string>();
   /** The same ids in arrival order (a ring), so the oldest can be forgotten in constant time. */
@@ -101,6 +116,14 @@ export class AlertPipeline {
           continue;
         }
         facts ??= eventFacts([event]);
+        const fold = foldKey(rule.id ?? rule.title, event);
+        if (fold !== undefined) {
+          if (this.folded.has(fold)) {
+            this.stats.duplicates++;
+            continue;
+          }
+          this.folded.add(fold);
+        }
         this.emit(buildAlert(ruleInfo(match.rule), [event], this.detectedAt, undefined, facts), alerts);
       }
     }

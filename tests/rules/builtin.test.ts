@@ -174,3 +174,23 @@ describe('benign automation and suspicious names move the severity', () => {
     expect(alert!.flags).toContain('lookalike-app-name');
   });
 });
+
+describe('one change logged twice gives one alert', () => {
+  it('the application and the service principal entries of one AppIdentifierUri change (one correlationId) fold', async () => {
+    const loaded = await loadRules([BUILTIN_RULES_DIR]);
+    const ruleset = new Ruleset(loaded.documents.map((document) => ({ document, source: 'builtin' as const })), { placeholders: {} });
+    const app = JSON.parse(readFileSync(join(BUILTIN_RULES_DIR, 'azure/auditlogs/appid_uri_changed.positive.jsonl'), 'utf8').split('\n')[0]!) as Record<string, unknown>;
+    const sp = { ...JSON.parse(JSON.stringify(app)) as Record<string, unknown>, id: `${String(app.id)}_SP`, activityDisplayName: 'Update service principal' };
+    (sp.targetResources as { id: string; type: string }[])[0] = { ...(sp.targetResources as { id: string; type: string }[])[0]!, id: 'a7b6c5d4-e3f2-4a1b-9c8d-7e6f5a4b3c2d', type: 'ServicePrincipal' };
+    const other = { ...JSON.parse(JSON.stringify(app)) as Record<string, unknown>, id: `${String(app.id)}_OTHER`, correlationId: '0f0e0d0c-0b0a-4909-8807-060504030201' };
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = join(mkdtempSync(join(tmpdir(), 'appwatch-fold-')), 'twice.jsonl');
+    writeFileSync(path, [app, sp, other].map((r) => JSON.stringify(r)).join('\n'));
+    const { events } = await readAll([path]);
+    const pipeline = new AlertPipeline(ruleset);
+    const alerts = pipeline.process(events).filter((a) => a.rule.title === 'Application ID URI changed');
+    expect(alerts).toHaveLength(2); // the folded pair, and the separate change
+    expect(pipeline.stats.duplicates).toBe(1);
+  });
+});
