@@ -7,6 +7,7 @@
 import type { CanonicalEvent } from '../model/event.js';
 import { property, textOf } from './audit-properties.js';
 import { isFirstParty, nameFlags } from './app-names.js';
+import { azureRoleAssignment } from './azure-roles.js';
 import { credentialChange } from './credentials.js';
 import { permissionGrant } from './permissions.js';
 import { roleOf } from './roles.js';
@@ -85,6 +86,14 @@ export function enrichEvent(event: CanonicalEvent): CanonicalEvent {
   enriched.add(event);
   const appId = appIdOf(event);
   if (appId) event.appwatch.appId = appId;
+  if (event.appwatch.kind === 'activity') {
+    const assignment = azureRoleAssignment(event);
+    if (assignment) {
+      event.appwatch.azureRole = assignment;
+      if (assignment.privileged) event.appwatch.flags = ['privileged-role'];
+    }
+    return event;
+  }
   if (event.appwatch.kind !== 'audit') return event;
   const name = typeof event.activityDisplayName === 'string' ? event.activityDisplayName.trim().toLowerCase() : '';
   if (name === '') return event;
