@@ -180,7 +180,7 @@ describe('one change logged twice gives one alert', () => {
     const loaded = await loadRules([BUILTIN_RULES_DIR]);
     const ruleset = new Ruleset(loaded.documents.map((document) => ({ document, source: 'builtin' as const })), { placeholders: {} });
     const app = JSON.parse(readFileSync(join(BUILTIN_RULES_DIR, 'azure/auditlogs/appid_uri_changed.positive.jsonl'), 'utf8').split('\n')[0]!) as Record<string, unknown>;
-    const sp = { ...JSON.parse(JSON.stringify(app)) as Record<string, unknown>, id: `${String(app.id)}_SP`, activityDisplayName: 'Update service principal' };
+    const sp: Record<string, unknown> = { ...JSON.parse(JSON.stringify(app)) as Record<string, unknown>, id: `${String(app.id)}_SP`, activityDisplayName: 'Update service principal' };
     (sp.targetResources as { id: string; type: string }[])[0] = { ...(sp.targetResources as { id: string; type: string }[])[0]!, id: 'a7b6c5d4-e3f2-4a1b-9c8d-7e6f5a4b3c2d', type: 'ServicePrincipal' };
     const other = { ...JSON.parse(JSON.stringify(app)) as Record<string, unknown>, id: `${String(app.id)}_OTHER`, correlationId: '0f0e0d0c-0b0a-4909-8807-060504030201' };
     const { mkdtempSync, writeFileSync } = await import('node:fs');
