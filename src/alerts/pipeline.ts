@@ -8,6 +8,7 @@ import type { CanonicalEvent } from '../model/event.js';
 import { evaluateCorrelations, type CorrelationInput, type CorrelationResult } from '../detect/correlate.js';
 import type { ContextConfig } from '../config/config.js';
 import { ContextFlags } from '../enrich/context.js';
+import type { Baseline } from '../enrich/baseline.js';
 import { DanglingChecker, type DnsOptions } from '../enrich/dns.js';
 import { enrichEvent } from '../enrich/index.js';
 import type { UriChanges } from '../enrich/uris.js';
@@ -59,7 +60,7 @@ export class AlertPipeline {
 
   private readonly dns?: DanglingChecker;
 
-  constructor(private readonly ruleset: Ruleset, context: ContextConfig = {}, dns?: DnsOptions | false) {
+  constructor(private readonly ruleset: Ruleset, context: ContextConfig = {}, dns?: DnsOptions | false, private readonly baseline?: Baseline) {
     this.context = new ContextFlags(context);
     if (dns) this.dns = new DanglingChecker(dns);
     this.referenced = new Set(ruleset.correlations.flatMap((c) => c.rules));
@@ -101,6 +102,7 @@ export class AlertPipeline {
       let facts: EventFacts | undefined;
       if (!enriched) enrichEvent(event);
       const contextFlags = this.context.flags(event);
+      if (this.baseline) contextFlags.push(...this.baseline.observe(event));
       if (contextFlags.length > 0) event.appwatch.flags = [...((event.appwatch.flags as string[] | undefined) ?? []), ...contextFlags];
       for (const match of this.ruleset.match(event, matches)) {
         this.stats.matches++;

@@ -20,6 +20,7 @@ export const RAISING_FLAGS: Readonly<Record<string, string>> = {
   'redirect-uri-dangling': 'a redirect URI points at a name anyone can claim',
   'lookalike-app-name': 'the application name imitates a Microsoft application',
   'generic-app-name': 'the application has a generic name',
+  'new-credential-type': 'a credential type the tenant has not used before',
 };
 
 export function severityFor(level: Severity, flags: readonly string[]): { severity: Severity; reasons: string[] } {

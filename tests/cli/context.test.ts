@@ -1,5 +1,5 @@
 /** `context:` in appwatch.yaml: business hours, change windows, approved and high-profile actors, allow-lists. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -88,5 +88,26 @@ describe('scan --dns', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('scan --baseline', () => {
+  it('learns callers during the learning days, flags a new one after, and saves the baseline for the next scan', async () => {
+    const base = JSON.parse(readFileSync(join(ROOT_RULES, 'keyvault/vault_access_control_changed.negative.jsonl'), 'utf8').split('\n')[0]!) as Record<string, unknown> & { identity: { claim: Record<string, string> } };
+    const at = (day: number, oid: string): string => JSON.stringify({ ...base, operationName: 'SecretGet', time: `2026-10-${String(day).padStart(2, '0')}T10:00:00.0000000Z`, identity: { claim: { ...base.identity.claim, oid } } });
+    const history = join(dir, 'kv-history.jsonl');
+    writeFileSync(history, [at(1, 'known'), at(2, 'known'), at(9, 'known'), at(9, 'stranger')].join('\n'));
+    const baselineFile = join(dir, 'baseline.json');
+    const first = await runCli(['scan', history, '--baseline', baselineFile, '--format', 'jsonl', '-q']);
+    const alerts = first.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Alert);
+    expect(alerts.filter((a) => a.rule.title === 'Key Vault used by a caller never seen on it before').map((a) => a.entities.actor?.id)).toEqual(['stranger']);
+    const saved = JSON.parse(readFileSync(baselineFile, 'utf8')) as { start: string; vaultCallers: Record<string, string[]> };
+    expect(saved.start).toBe('2026-10-01T10:00:00.000Z');
+    expect(Object.values(saved.vaultCallers)[0]).toEqual(['known', 'stranger']);
+    // The next day's scan builds on it: the stranger is known now.
+    const today = join(dir, 'kv-today.jsonl');
+    writeFileSync(today, at(10, 'stranger'));
+    const second = await runCli(['scan', today, '--baseline', baselineFile, '--format', 'jsonl', '-q']);
+    expect(second.stdout.trim()).toBe('');
   });
 });

@@ -15,6 +15,7 @@ import type { CanonicalEvent } from '../../src/model/event.js';
 import { loadRules } from '../../src/sigma/load.js';
 import { CORPUS, HAS_CORPUS, ROOT, readAll } from '../helpers/ingest.js';
 import { startDnsServer, type Zone } from '../helpers/dns-server.js';
+import { Baseline, type BaselineState } from '../../src/enrich/baseline.js';
 import { AlertPipeline } from '../../src/alerts/pipeline.js';
 
 function ruleFiles(dir: string): string[] {
@@ -68,6 +69,15 @@ describe('built-in rules', () => {
         return;
       }
       const id = ruleset.rules.find((r) => r.rule.location.file === file)!.rule.id;
+      if (existsSync(`${base}.baseline.json`)) {
+        // A rule that needs history: the scan pipeline with a saved baseline (`<rule>.baseline.json`), fresh per event.
+        const state = JSON.parse(readFileSync(`${base}.baseline.json`, 'utf8')) as Partial<BaselineState>;
+        const ruleIds = async (path: string): Promise<string[][]> => (await readAll([path])).events.map((e) =>
+          new AlertPipeline(ruleset, {}, false, new Baseline(state)).process([e]).map((a) => a.rule.id));
+        for (const ids of await ruleIds(`${base}.positive.jsonl`)) expect(ids).toContain(id);
+        for (const ids of await ruleIds(`${base}.negative.jsonl`)) expect(ids).not.toContain(id);
+        return;
+      }
       if (existsSync(`${base}.dns.json`)) {
         // A rule that needs DNS: the scan pipeline with --dns, against a local resolver serving `<rule>.dns.json`.
         const server = await startDnsServer(JSON.parse(readFileSync(`${base}.dns.json`, 'utf8')) as Zone);

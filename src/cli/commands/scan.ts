@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { AlertPipeline } from '../../alerts/pipeline.js';
+import { Baseline } from '../../enrich/baseline.js';
 import type { Alert } from '../../alerts/types.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../config/config.js';
 import { SEVERITIES, severityRank, type Severity } from '../../model/severity.js';
@@ -27,6 +28,7 @@ interface ScanOptions extends ReadingOptions {
   full?: boolean;
   stats?: string;
   dns?: boolean;
+  baseline?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -49,6 +51,7 @@ export function scanCommand(setExit: (code: number) => void): Command {
     .option('--no-builtin', 'do not run the built-in rules')
     .option('--placeholder <name=values>', 'values for a %name% placeholder, comma-separated (repeatable)', collect, [])
     .option('--full', 'do not truncate table cells')
+    .option('--baseline <file>', 'learn "never seen before" baselines from this file (if present) and save them back after the scan')
     .option('--dns', 'check in DNS whether hosts of added redirect URIs still resolve (dangling URIs); resolver from dns.servers')
     .option('--stats <file>', 'also write the ingestion and detection summary as JSON to this file')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert is at or above this severity').choices(SEVERITIES));
@@ -59,7 +62,8 @@ export function scanCommand(setExit: (code: number) => void): Command {
     const reporter = createReporter(process.stderr, Boolean(options.quiet));
     const loaded = await loadRuleset({ rules: options.rules, builtin: options.builtin, placeholders: options.placeholder }, reading.config);
     reportRuleset(loaded, reporter);
-    const pipeline = new AlertPipeline(loaded.ruleset, reading.config.context, options.dns ? reading.config.dns : false);
+    const baseline = Baseline.load(options.baseline ?? '', reading.config.baseline.learningDays ?? 7);
+    const pipeline = new AlertPipeline(loaded.ruleset, reading.config.context, options.dns ? reading.config.dns : false, baseline);
     const writer = new DataWriter(options.out);
     const kept: Alert[] = [];
     const version = packageVersion();
@@ -88,6 +92,10 @@ export function scanCommand(setExit: (code: number) => void): Command {
       await writer.write(renderTable(kept, Boolean(options.full)));
     }
     await writer.close();
+    if (options.baseline) {
+      baseline.save(options.baseline);
+      reporter.info(`baseline saved to ${options.baseline}`);
+    }
     reporter.block(renderSummary(json));
     const duplicates = pipeline.stats.duplicates > 0 ? ` (${pipeline.stats.duplicates} duplicate matches folded)` : '';
     reporter.info(`${pipeline.stats.alerts} alert${pipeline.stats.alerts === 1 ? '' : 's'} from ${json.recordsRead.toLocaleString('en-US')} records${duplicates}`);
