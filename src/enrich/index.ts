@@ -86,6 +86,11 @@ export function enrichEvent(event: CanonicalEvent): CanonicalEvent {
   enriched.add(event);
   const appId = appIdOf(event);
   if (appId) event.appwatch.appId = appId;
+  // The vault an event concerns (its resource id up to /vaults/<name>), to join a vault's events.
+  if (event.appwatch.kind === 'activity' || event.appwatch.kind === 'keyvault') {
+    const vault = typeof event.resourceId === 'string' ? /^(.*\/providers\/microsoft\.keyvault\/vaults\/[^/]+)/i.exec(event.resourceId)?.[1] : undefined;
+    if (vault) event.appwatch.vault = vault.toLowerCase();
+  }
   if (event.appwatch.kind === 'activity') {
     const assignment = azureRoleAssignment(event);
     if (assignment) {
