@@ -56,7 +56,7 @@ export async function loadRuleset(options: RuleLoadOptions, config: AppwatchConf
     diagnostics.push(...user.diagnostics);
     files += user.files.length;
   }
-  const ruleset = new Ruleset(documents, { placeholders: placeholdersFrom(config, options.placeholders) });
+  const ruleset = new Ruleset(documents, { placeholders: placeholdersFrom(config, options.placeholders), thresholds: config.thresholds });
   return { ruleset, diagnostics: [...diagnostics, ...ruleset.diagnostics], files };
 }
 

@@ -27,6 +27,8 @@ export interface AppwatchConfig {
   dns: { servers?: string[]; timeoutMs?: number };
   /** "Never seen before" detections: how many days of history are learned before anything is new. */
   baseline: { learningDays?: number };
+  /** Tenant thresholds of the built-in correlations, by name (consentUsers, massSecretReads). */
+  thresholds: Record<string, number>;
 }
 
 /** What the tenant considers normal: sets the context flags that raise or lower an alert's severity. */
@@ -120,6 +122,10 @@ const SCHEMA: Schema = {
   baseline: {
     learningDays: aPositiveInteger,
   },
+  thresholds: {
+    consentUsers: aPositiveInteger,
+    massSecretReads: aPositiveInteger,
+  },
 };
 
 export const DEFAULT_CONFIG_FILE = 'appwatch.yaml';
@@ -129,7 +135,7 @@ export function loadConfig(explicitPath?: string, cwd = process.cwd()): { config
   const path = explicitPath ? resolve(cwd, explicitPath) : resolve(cwd, DEFAULT_CONFIG_FILE);
   if (!existsSync(path)) {
     if (explicitPath) throw new ConfigError('no such file', explicitPath);
-    return { config: { ingest: {}, output: {}, sigma: {}, context: {}, dns: {}, baseline: {} } };
+    return { config: { ingest: {}, output: {}, sigma: {}, context: {}, dns: {}, baseline: {}, thresholds: {} } };
   }
   const text = readFileSync(path, 'utf8');
   return { config: parseConfig(text, explicitPath ?? DEFAULT_CONFIG_FILE), file: path };
@@ -142,7 +148,7 @@ export function parseConfig(text: string, file: string): AppwatchConfig {
     const error = doc.errors[0]!;
     throw new ConfigError(`invalid YAML: ${error.message.split('\n')[0]}`, file, lineCounter.linePos(error.pos[0]).line);
   }
-  const config: AppwatchConfig = { ingest: {}, output: {}, sigma: {}, context: {}, dns: {}, baseline: {} };
+  const config: AppwatchConfig = { ingest: {}, output: {}, sigma: {}, context: {}, dns: {}, baseline: {}, thresholds: {} };
   if (doc.contents === null) return config;
   validate(doc.contents as Node, SCHEMA, '', config as unknown as Record<string, unknown>, file, lineCounter);
   return config;

@@ -128,6 +128,11 @@ function textKey(value: unknown): string | undefined {
 
 export interface RulesetOptions {
   placeholders: Placeholders;
+  /**
+   * Tenant thresholds by name: a correlation whose `threshold:` key names one gets it as its lower bound
+   * (`condition.gte`), without editing the rule. The parsed rule is not changed: a copy is.
+   */
+  thresholds?: Readonly<Record<string, number>>;
 }
 
 export class Ruleset {
@@ -140,7 +145,7 @@ export class Ruleset {
 
   constructor(documents: readonly { document: SigmaDocument; source: RuleSource }[], private readonly options: RulesetOptions) {
     for (const { document } of documents) {
-      if (document.kind === 'correlation') this.correlations.push(document);
+      if (document.kind === 'correlation') this.correlations.push(this.withThreshold(document));
       else if (document.kind === 'filter') this.filters.push(document);
     }
     const referenced = new Set(this.correlations.filter((c) => !c.generate).flatMap((c) => c.rules));
@@ -161,6 +166,14 @@ export class Ruleset {
         } else slot.always.push(rule);
       }
     }
+  }
+
+  private withThreshold(c: SigmaCorrelation): SigmaCorrelation {
+    const name = typeof c.raw.threshold === 'string' ? c.raw.threshold : undefined;
+    const value = name ? this.options.thresholds?.[name] : undefined;
+    if (value === undefined) return c;
+    const { gt: _gt, gte: _gte, ...rest } = c.condition;
+    return { ...c, condition: { ...rest, gte: value } };
   }
 
   private compile(rule: SigmaRule, source: RuleSource, correlationOnly: boolean): CompiledRule {

@@ -111,3 +111,19 @@ describe('scan --baseline', () => {
     expect(second.stdout.trim()).toBe('');
   });
 });
+
+describe('thresholds', () => {
+  it('thresholds.consentUsers lowers the consent-phishing bound without editing the rule', async () => {
+    const input = join(ROOT_RULES, 'correlations/consent_by_many_users.negative.jsonl'); // 4 users in an hour
+    const title = 'Many users consented to the same application within an hour';
+    const run = async (config: string): Promise<string[]> => {
+      const file = join(dir, `t${Math.random().toString(16).slice(2)}.yaml`);
+      writeFileSync(file, config);
+      const r = await runCli(['scan', input, '--config', file, '--format', 'jsonl', '-q']);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout.trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as Alert).rule.title);
+    };
+    expect(await run('output:\n  format: jsonl\n')).not.toContain(title);
+    expect(await run('thresholds:\n  consentUsers: 4\n')).toContain(title);
+  });
+});
