@@ -65,8 +65,24 @@ export function entitiesOf(event: CanonicalEvent): Alert['entities'] {
       if (application) entities.application = clean({ id: str(application.id), displayName: str(application.displayName), appId });
       if (sp) entities.servicePrincipal = clean({ id: str(sp.id), displayName: str(sp.displayName), appId });
       if (!application && sp) entities.application = clean({ displayName: str(sp.displayName), appId });
+      // A permission grant is about the app receiving it; its first service principal is the resource API.
+      const grant = obj(event.appwatch.permissions) as { client?: { servicePrincipalId?: string; appId?: string }; resource?: { appId?: string; displayName?: string } } | undefined;
+      if (grant) {
+        const client = targets.find((t) => t.type === 'ServicePrincipal' && (grant.client?.servicePrincipalId ? t.id === grant.client.servicePrincipalId : t !== sp));
+        const clientEntity = clean({ id: grant.client?.servicePrincipalId ?? str(client?.id), displayName: str(client?.displayName), appId: grant.client?.appId });
+        if (clientEntity) {
+          entities.servicePrincipal = clientEntity;
+          entities.application = clean({ displayName: clientEntity.displayName, appId: clientEntity.appId }) ?? clientEntity;
+        } else {
+          delete entities.application;
+          delete entities.servicePrincipal;
+        }
+        const resource = clean({ appId: grant.resource?.appId, displayName: grant.resource?.displayName });
+        if (resource) entities.resource = resource;
+      }
+      const enrichedRole = obj(event.appwatch.role) as { displayName?: string; templateId?: string } | undefined;
       const role = targets.find((t) => t.type === 'Role');
-      if (role) entities.role = clean({ id: str(role.id), displayName: str(role.displayName) });
+      if (enrichedRole || role) entities.role = clean({ id: enrichedRole?.templateId ?? str(role?.id), displayName: enrichedRole?.displayName ?? str(role?.displayName) });
       break;
     }
     case 'signin': {
@@ -90,8 +106,14 @@ export function entitiesOf(event: CanonicalEvent): Alert['entities'] {
         entities.actor = { type, ...clean({ id: caller.objectId, appId: caller.appId, userPrincipalName: caller.upn, ip: str(event.callerIpAddress) }) };
       }
       const resourceId = str(event.resourceId);
-      if (event.appwatch.kind === 'keyvault' && resourceId) entities.keyVault = { id: resourceId, displayName: resourceId.split('/').pop() };
+      const vault = str(event.appwatch.vault);
+      if (vault) entities.keyVault = { id: vault, displayName: vault.split('/').pop() };
       else if (resourceId) entities.resource = { id: resourceId };
+      const azureRole = obj(event.appwatch.azureRole) as { principalId?: string; principalType?: string; roleName?: string; roleDefinitionId?: string } | undefined;
+      if (azureRole) {
+        entities.role = clean({ id: azureRole.roleDefinitionId, displayName: azureRole.roleName });
+        if (azureRole.principalType === 'ServicePrincipal' && azureRole.principalId) entities.servicePrincipal = { id: azureRole.principalId };
+      }
       break;
     }
     case 'event':

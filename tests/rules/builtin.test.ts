@@ -123,6 +123,10 @@ describe.skipIf(!HAS_CORPUS)('built-in rules on real samples', () => {
     const grant = byTitle.get('High-privilege delegated permission granted for all users');
     expect(grant?.severity).toBe('high');
     expect(grant?.rule.guideRows).toEqual([5, 6, 8]);
+    // The grant is about the app that received it; Microsoft Graph is the resource API.
+    expect(grant?.entities.resource).toEqual({ appId: '00000003-0000-0000-c000-000000000000', displayName: 'Microsoft Graph' });
+    expect(grant?.entities.servicePrincipal).toMatchObject({ id: '0d2f5969-011b-460d-ac74-3291d227d49f' });
+    expect(grant?.summary).toContain('grants Mail.ReadWrite (high) on Microsoft Graph for all users');
     // The two credential rows are one change read twice by the query (mv-expand): one alert.
     expect(alerts.filter((a) => a.rule.title === credential!.rule.title)).toHaveLength(1);
   });
