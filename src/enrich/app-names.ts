@@ -46,7 +46,8 @@ function distance(a: string, b: string, limit: number): number {
 interface Catalogue {
   byAppId: Map<string, string>;
   byFolded: Map<string, string>;
-  folded: [string, string][];
+  /** Well-known folded names by length, for the edit-distance comparison. */
+  byLength: Map<number, [string, string][]>;
 }
 
 let catalogue: Catalogue | undefined;
@@ -58,8 +59,14 @@ function load(): Catalogue {
   const byFolded = new Map<string, string>();
   for (const a of data.apps) if (a.displayName) byFolded.set(foldName(a.displayName), a.displayName);
   // Look-alikes are judged against the well-known names only (long enough to be worth imitating).
-  const folded = [...byFolded].filter(([f]) => f.length >= 8);
-  return (catalogue = { byAppId, byFolded, folded });
+  const byLength = new Map<number, [string, string][]>();
+  for (const entry of byFolded) {
+    if (entry[0].length < 8) continue;
+    const list = byLength.get(entry[0].length) ?? [];
+    list.push(entry);
+    byLength.set(entry[0].length, list);
+  }
+  return (catalogue = { byAppId, byFolded, byLength });
 }
 
 export function isFirstParty(appId: string | undefined): string | undefined {
@@ -78,15 +85,21 @@ export function nameFlags(name: string): { flags: string[]; imitates?: string } 
   const trimmed = name.trim().toLowerCase();
   if (GENERIC.has(trimmed)) flags.push('generic-app-name');
   const folded = foldName(name);
-  const { byFolded, folded: known } = load();
+  const { byFolded, byLength } = load();
   const exact = byFolded.get(folded);
   if (exact && exact !== name.trim()) {
     imitates = exact;
   } else if (!exact && folded.length >= 8) {
-    for (const [f, original] of known) {
-      if (distance(folded, f, 2) <= (folded.length >= 12 ? 2 : 1)) {
-        imitates = original;
-        break;
+    // Only names of a near length that share the first or the last letter: look-alikes keep the shape of the
+    // name they imitate, and this keeps the comparison to a few dozen candidates.
+    const limit = folded.length >= 12 ? 2 : 1;
+    search: for (let len = folded.length - limit; len <= folded.length + limit; len++) {
+      for (const [f, original] of byLength.get(len) ?? []) {
+        if (f[0] !== folded[0] && f[f.length - 1] !== folded[folded.length - 1]) continue;
+        if (distance(folded, f, limit) <= limit) {
+          imitates = original;
+          break search;
+        }
       }
     }
   }
