@@ -5,7 +5,7 @@
  * are kept so correlations can be evaluated when the input ends.
  */
 import type { CanonicalEvent } from '../model/event.js';
-import { evaluateCorrelations, type CorrelationInput, type CorrelationResult } from '../detect/correlate.js';
+import { evaluateCorrelations, fieldsFor, valuesOf, type CorrelationInput, type CorrelationResult } from '../detect/correlate.js';
 import type { ContextConfig } from '../config/config.js';
 import { ContextFlags } from '../enrich/context.js';
 import type { Baseline } from '../enrich/baseline.js';
@@ -15,6 +15,22 @@ import type { UriChanges } from '../enrich/uris.js';
 import type { Ruleset } from '../detect/ruleset.js';
 import { buildAlert, eventFacts, ruleInfo, type EventFacts } from './build.js';
 import type { Alert } from './types.js';
+
+/**
+ * What a correlation alert keeps of an event: its identity, time, origin and the entities it names, not the
+ * whole record (a scan keeps every referenced match until the input ends).
+ */
+function slim(event: CanonicalEvent): CanonicalEvent {
+  const a = event.appwatch;
+  const kept: CanonicalEvent = {
+    appwatch: { kind: a.kind, time: a.time, origin: a.origin, ...(a.caller ? { caller: a.caller } : {}), ...(a.appId ? { appId: a.appId } : {}) },
+  };
+  for (const field of ['id', 'correlationId', 'activityDisplayName', 'operationName', 'appId', 'appDisplayName', 'servicePrincipalId',
+    'servicePrincipalName', 'userPrincipalName', 'userId', 'ipAddress', 'callerIpAddress', 'resourceId', 'initiatedBy', 'signInEventTypes']) {
+    if (event[field] !== undefined) kept[field] = event[field];
+  }
+  return kept;
+}
 
 /**
  * The identity of a directory change for folding: Entra logs some changes twice, once on the application and
@@ -109,7 +125,7 @@ export class AlertPipeline {
         const rule = match.rule.rule;
         const keys = [rule.id, rule.name].filter((k): k is string => Boolean(k));
         if (keys.some((k) => this.referenced.has(k))) {
-          this.correlationInputs.push({ ruleKeys: keys, time: event.appwatch.time, events: [event] });
+          this.correlationInputs.push({ ruleKeys: keys, time: event.appwatch.time, events: [slim(event)], values: valuesOf(event, this.fieldsOf(keys)) });
           this.stats.correlationInputs++;
         }
         if (match.rule.correlationOnly) continue;
@@ -130,6 +146,19 @@ export class AlertPipeline {
       }
     }
     return alerts;
+  }
+
+  private readonly correlationFields = new Map<string, string[]>();
+
+  /** The fields the correlations referencing a rule read from its matches (computed once per rule). */
+  private fieldsOf(keys: readonly string[]): string[] {
+    const key = keys.join('\u0000');
+    let fields = this.correlationFields.get(key);
+    if (!fields) {
+      fields = [...new Set(this.ruleset.correlations.filter((c) => c.rules.some((r) => keys.includes(r))).flatMap((c) => fieldsFor(c, keys)))];
+      this.correlationFields.set(key, fields);
+    }
+    return fields;
   }
 
   /** Alerts of the correlations, once all input has been seen. */

@@ -23,6 +23,31 @@ export interface CorrelationInput {
   events: CanonicalEvent[];
   /** For chained correlations: the group values already computed. */
   groupValues?: Record<string, string>;
+  /**
+   * Field values read when the match was made (field name → first text value), so the events themselves need
+   * not be kept: a scan holds every referenced match until the end, and must stay flat in memory.
+   */
+  values?: Record<string, string | undefined>;
+}
+
+/** The fields a correlation reads from a referenced rule's matches: its group-by (through aliases) and condition field. */
+export function fieldsFor(correlation: SigmaCorrelation, ruleKeys: readonly string[]): string[] {
+  const input = { ruleKeys: [...ruleKeys], time: '', events: [] };
+  const names = correlation.groupBy.map((g) => fieldFor(correlation, g, input));
+  if (correlation.condition.field) names.push(fieldFor(correlation, correlation.condition.field, input));
+  return names;
+}
+
+/** Reads the fields now, for a match that will be kept as a correlation input. */
+export function valuesOf(event: CanonicalEvent, fields: readonly string[]): Record<string, string | undefined> {
+  const values: Record<string, string | undefined> = {};
+  for (const f of fields) values[f] = firstText([event], f);
+  return values;
+}
+
+function valueOf(input: CorrelationInput, field: string): string | undefined {
+  if (input.values && field in input.values) return input.values[field];
+  return firstText(input.events, field);
 }
 
 export interface CorrelationResult {
@@ -66,7 +91,7 @@ function groupOf(correlation: SigmaCorrelation, input: CorrelationInput): Record
   const group: Record<string, string> = {};
   for (const name of correlation.groupBy) {
     const fromChain = input.groupValues?.[name];
-    const value = fromChain ?? firstText(input.events, fieldFor(correlation, name, input));
+    const value = fromChain ?? valueOf(input, fieldFor(correlation, name, input));
     if (value === undefined) return undefined; // no value: left out rather than grouped on nothing
     group[name] = value;
   }
@@ -90,7 +115,7 @@ function evalExpression(node: ConditionNode, present: (rule: string) => boolean)
 /** Whether the window satisfies the correlation; returns the aggregate (and, for percentiles, the value). */
 function aggregate(correlation: SigmaCorrelation, window: CorrelationInput[]): { fires: boolean; value: number; subject?: string }[] {
   const c = correlation.condition;
-  const fieldValues = (): string[] => window.map((w) => firstText(w.events, fieldFor(correlation, c.field!, w))).filter((v): v is string => v !== undefined);
+  const fieldValues = (): string[] => window.map((w) => valueOf(w, fieldFor(correlation, c.field!, w))).filter((v): v is string => v !== undefined);
   switch (correlation.type) {
     case 'event_count':
       return [{ fires: satisfies(c, window.length), value: window.length }];
