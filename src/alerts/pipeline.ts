@@ -15,6 +15,7 @@ import type { UriChanges } from '../enrich/uris.js';
 import type { Ruleset } from '../detect/ruleset.js';
 import { buildAlert, eventFacts, ruleInfo, type EventFacts } from './build.js';
 import type { Alert } from './types.js';
+import { RecentKeys } from './recent-keys.js';
 
 /**
  * What a correlation alert keeps of an event: its identity, time, origin and the entities it names, not the
@@ -49,7 +50,7 @@ function foldKey(ruleId: string, event: CanonicalEvent): string | undefined {
  * How many recent alert ids are remembered for folding duplicates. Duplicated records (query exports,
  * overlapping downloads) sit close together; remembering every id of a long scan would grow without bound.
  */
-export const DEDUPE_WINDOW = 200_000;
+export const DEDUPE_WINDOW = 100_000;
 
 export interface AlertStats {
   matches: number;
@@ -64,12 +65,9 @@ export class AlertPipeline {
   readonly stats: AlertStats = { matches: 0, allowListed: 0, alerts: 0, duplicates: 0, correlationInputs: 0 };
   private readonly context: ContextFlags;
   /** One change logged twice (application and service principal entries, one correlationId): seen keys. */
-  private readonly folded = new Set<string>();
+  private readonly folded = new RecentKeys(DEDUPE_WINDOW);
   /** Recent alert ids, to fold a record read twice into one alert; bounded so memory stays flat. */
-  private readonly seen = new Set<string>();
-  /** The same ids in arrival order (a ring), so the oldest can be forgotten in constant time. */
-  private readonly ring: string[] = [];
-  private ringNext = 0;
+  private readonly seen = new RecentKeys(DEDUPE_WINDOW);
   private readonly correlationInputs: CorrelationInput[] = [];
   private readonly referenced: Set<string>;
   private readonly detectedAt = new Date().toISOString();
@@ -194,12 +192,6 @@ export class AlertPipeline {
       return;
     }
     this.seen.add(alert.id);
-    if (this.ring.length < DEDUPE_WINDOW) this.ring.push(alert.id);
-    else {
-      this.seen.delete(this.ring[this.ringNext]!);
-      this.ring[this.ringNext] = alert.id;
-      this.ringNext = (this.ringNext + 1) % DEDUPE_WINDOW;
-    }
     this.stats.alerts++;
     out.push(alert);
   }
