@@ -65,7 +65,7 @@ async function main() {
   checkBin();
 
   console.log(`appwatch ingestion benchmark: scale ${SCALE}, best of ${RUNS} run(s), node ${process.version}`);
-  console.log(`appwatch command: ${command(['scan', '<file>', '--quiet', '--format', 'json']).join(' ')}`);
+  console.log(`appwatch command: ${command(['scan', '<file>', '--no-builtin', '--quiet', '--format', 'json']).join(' ')}`);
   await ensureData();
   globalThis.gc?.(); // generation is done; keep the parent small while the children run
 
