@@ -4,6 +4,9 @@
  * (AppRole.Value), for "Add delegated permission grant" the scopes new in DelegatedPermissionGrant.Scope
  * (new minus old, so a grant that only keeps User.Read adds nothing), each classified by exact name; the
  * resource API and whether it holds sensitive data; and the consent type (AllPrincipals = every user).
+ * "Consent to application" carries the same facts as text in ConsentAction.Permissions
+ * (`[old grants] => [new grants]`, each `[Id: …, ConsentType: …, Scope: a b c, …]`); the format is
+ * undocumented, so it is read defensively and an unreadable value adds nothing.
  */
 import type { CanonicalEvent } from '../model/event.js';
 import { modifiedProperties, property, textOf } from './audit-properties.js';
@@ -53,6 +56,45 @@ function scopes(value: unknown): string[] {
   return (textOf(value) ?? '').split(/\s+/).filter(Boolean);
 }
 
+/** Grants in one side of ConsentAction.Permissions: the text of each `[Id: …]` entry, key → value. */
+function consentEntries(text: string): Record<string, string>[] {
+  const entries: Record<string, string>[] = [];
+  for (const m of text.matchAll(/\[\s*(Id:[^\[\]]*)\]/g)) {
+    const entry: Record<string, string> = {};
+    // Keys are single words followed by ':'; a value (Scope) may hold spaces but never ', Key:'.
+    for (const part of m[1]!.split(/,\s*(?=[A-Za-z]+\s*:)/)) {
+      const colon = part.indexOf(':');
+      if (colon > 0) entry[part.slice(0, colon).trim()] = part.slice(colon + 1).trim();
+    }
+    entries.push(entry);
+  }
+  return entries;
+}
+
+function consentGrant(event: CanonicalEvent): PermissionGrant | undefined {
+  const prop = property(event, 'ConsentAction.Permissions');
+  const text = textOf(prop?.newValue);
+  if (!text) return undefined;
+  const arrow = text.indexOf('=>');
+  const beforeEntries = arrow >= 0 ? consentEntries(text.slice(0, arrow)) : [];
+  const afterEntries = consentEntries(arrow >= 0 ? text.slice(arrow + 2) : text);
+  const before = new Set(beforeEntries.flatMap((e) => scopes(e.Scope)).map((s) => s.toLowerCase()));
+  const seen = new Set<string>();
+  const added = afterEntries.flatMap((e) => scopes(e.Scope))
+    .filter((s) => !before.has(s.toLowerCase()) && !seen.has(s.toLowerCase()) && seen.add(s.toLowerCase()))
+    .map(classifyPermission);
+  const consentType = afterEntries.map((e) => e.ConsentType).find(Boolean);
+  const target = prop?.target;
+  const servicePrincipalId = typeof target?.id === 'string' && GUID.test(target.id) ? target.id : undefined;
+  const appId = typeof event.appwatch.appId === 'string' ? event.appwatch.appId : undefined;
+  const client = servicePrincipalId || appId ? { ...(servicePrincipalId ? { servicePrincipalId } : {}), ...(appId ? { appId } : {}) } : undefined;
+  return {
+    kind: 'delegated', added, highest: highestOf(added), resource: { sensitive: false },
+    ...(client ? { client } : {}),
+    ...(consentType ? { consentType, allPrincipals: consentType.toLowerCase() === 'allprincipals' } : {}),
+  };
+}
+
 export function permissionGrant(event: CanonicalEvent, activity: string): PermissionGrant | undefined {
   if (activity === 'add app role assignment to service principal') {
     const value = textOf(property(event, 'AppRole.Value')?.newValue);
@@ -72,5 +114,6 @@ export function permissionGrant(event: CanonicalEvent, activity: string): Permis
       ...(consentType ? { consentType, allPrincipals: consentType.toLowerCase() === 'allprincipals' } : {}),
     };
   }
+  if (activity === 'consent to application') return consentGrant(event);
   return undefined;
 }

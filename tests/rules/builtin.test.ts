@@ -208,3 +208,45 @@ describe('one change logged twice gives one alert', () => {
     expect(pipeline.stats.duplicates).toBe(1);
   });
 });
+
+describe('"Consent to application" permissions (ConsentAction.Permissions text)', () => {
+  const consent = (permissions: string): CanonicalEvent => ({
+    appwatch: { kind: 'audit', time: '2026-10-01T09:15:02.000Z', origin: { file: 'inline', line: 1 } },
+    activityDisplayName: 'Consent to application',
+    additionalDetails: [{ key: 'AppId', value: '8e7fe5eb-b7de-4337-8701-00c8d8969ca0' }],
+    targetResources: [{
+      id: 'e24a836a-61c2-4392-9cec-3d08fc2b8bc4', displayName: 'Payroll-Sync', type: 'ServicePrincipal',
+      modifiedProperties: [
+        { displayName: 'ConsentContext.IsAdminConsent', oldValue: null, newValue: '"False"' },
+        { displayName: 'ConsentAction.Permissions', oldValue: null, newValue: JSON.stringify(permissions) },
+      ],
+    }],
+  }) as unknown as CanonicalEvent;
+
+  it('lists the scopes the consent added, classified, with the consent type and the consenting app', () => {
+    const event = enrichEvent(consent('[] => [[Id: x, ClientId: c, PrincipalId: p, ResourceId: r, ConsentType: Principal, Scope: User.Read Mail.Read, CreatedDateTime: , LastModifiedDateTime ]]; '));
+    const grant = event.appwatch.permissions as { added: { value: string; class: string }[]; consentType?: string; allPrincipals?: boolean; client?: object };
+    expect(grant.added.map((p) => `${p.value}:${p.class}`)).toEqual(['User.Read:low', 'Mail.Read:high']);
+    expect(grant.consentType).toBe('Principal');
+    expect(grant.allPrincipals).toBe(false);
+    expect(grant.client).toEqual({ servicePrincipalId: 'e24a836a-61c2-4392-9cec-3d08fc2b8bc4', appId: '8e7fe5eb-b7de-4337-8701-00c8d8969ca0' });
+  });
+
+  it('counts only scopes that were not granted before, and reads nothing from text it cannot parse', () => {
+    const more = enrichEvent(consent('[[Id: x, ClientId: c, PrincipalId: , ResourceId: r, ConsentType: AllPrincipals, Scope: User.Read openid, ExpiryTime: ]] => [[Id: x, ClientId: c, PrincipalId: , ResourceId: r, ConsentType: AllPrincipals, Scope: User.Read openid Files.ReadWrite.All, ExpiryTime: ]]; '));
+    const grant = more.appwatch.permissions as { added: { value: string }[]; allPrincipals?: boolean };
+    expect(grant.added.map((p) => p.value)).toEqual(['Files.ReadWrite.All']);
+    expect(grant.allPrincipals).toBe(true);
+    const garbled = enrichEvent(consent('Scope: Mail.Read'));
+    expect((garbled.appwatch.permissions as { added: unknown[] }).added).toEqual([]);
+  });
+
+  it('puts the permissions in the end-user consent alert summary', async () => {
+    const loaded = await loadRules([BUILTIN_RULES_DIR]);
+    const ruleset = new Ruleset(loaded.documents.map((document) => ({ document, source: 'builtin' as const })), { placeholders: {} });
+    const { events } = await readAll([resolve(ROOT, 'rules/azure/auditlogs/end_user_consent.positive.jsonl')]);
+    const alerts = new AlertPipeline(ruleset).process(events);
+    const alert = alerts.find((a) => a.rule.title === 'End-user consent to an application');
+    expect(alert?.summary).toContain('grants User.Read (low), Mail.Read (high)');
+  });
+});
