@@ -47,7 +47,7 @@ function foldKey(ruleId: string, event: CanonicalEvent): string | undefined {
 }
 
 /**
- * How many recent alert ids are remembered for folding duplicates. Duplicated records (query exports,
+ * How many recent alert ids (and fold keys) are remembered for folding duplicates. Duplicated records (query exports,
  * overlapping downloads) sit close together; remembering every id of a long scan would grow without bound.
  */
 export const DEDUPE_WINDOW = 100_000;

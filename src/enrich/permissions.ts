@@ -40,8 +40,10 @@ function resourceOf(event: CanonicalEvent, marker: string): PermissionGrant['res
 }
 
 function clientOf(event: CanonicalEvent): PermissionGrant['client'] {
-  const servicePrincipalId = textOf(property(event, 'ServicePrincipal.ObjectID')?.newValue);
-  const appId = textOf(property(event, 'ServicePrincipal.AppId')?.newValue);
+  return clientFrom(textOf(property(event, 'ServicePrincipal.ObjectID')?.newValue), textOf(property(event, 'ServicePrincipal.AppId')?.newValue));
+}
+
+function clientFrom(servicePrincipalId: string | undefined, appId: string | undefined): PermissionGrant['client'] {
   if (!servicePrincipalId && !appId) return undefined;
   return { ...(servicePrincipalId ? { servicePrincipalId } : {}), ...(appId ? { appId } : {}) };
 }
@@ -87,10 +89,10 @@ function consentGrant(event: CanonicalEvent): PermissionGrant | undefined {
   const target = prop?.target;
   const servicePrincipalId = typeof target?.id === 'string' && GUID.test(target.id) ? target.id : undefined;
   const appId = typeof event.appwatch.appId === 'string' ? event.appwatch.appId : undefined;
-  const client = servicePrincipalId || appId ? { ...(servicePrincipalId ? { servicePrincipalId } : {}), ...(appId ? { appId } : {}) } : undefined;
+  const consenting = clientFrom(servicePrincipalId, appId);
   return {
     kind: 'delegated', added, highest: highestOf(added), resource: { sensitive: false },
-    ...(client ? { client } : {}),
+    ...(consenting ? { client: consenting } : {}),
     ...(consentType ? { consentType, allPrincipals: consentType.toLowerCase() === 'allprincipals' } : {}),
   };
 }
