@@ -17,58 +17,15 @@
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Rng as SimRng } from '../dist/simulate/random.js';
 
 /** Bump when the record shapes change, so cached files are regenerated. */
 export const GENERATOR_VERSION = 3;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Seeded PRNG (sfc32 seeded by cyrb128): tiny, fast, and plenty random for test data.
+// The seeded PRNG is the simulator's (src/simulate/random.ts, built into dist/ by `npm run bench`).
 
-function cyrb128(str) {
-  let h1 = 1779033703, h2 = 3144134277, h3 = 1013904242, h4 = 2773480762;
-  for (let i = 0; i < str.length; i++) {
-    const k = str.charCodeAt(i);
-    h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
-    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
-    h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
-    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
-  }
-  h1 = Math.imul(h3 ^ (h1 >>> 18), 597399067);
-  h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
-  h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
-  h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
-  return [(h1 ^ h2 ^ h3 ^ h4) >>> 0, (h2 ^ h1) >>> 0, (h3 ^ h1) >>> 0, (h4 ^ h1) >>> 0];
-}
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-const hex8 = (x) => HEX[x >>> 24] + HEX[(x >>> 16) & 255] + HEX[(x >>> 8) & 255] + HEX[x & 255];
-const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
-class Rng {
-  constructor(seed) {
-    [this.a, this.b, this.c, this.d] = cyrb128(String(seed));
-    for (let i = 0; i < 16; i++) this.u32(); // warm up
-  }
-  u32() {
-    let { a, b, c, d } = this;
-    const t = (((a + b) | 0) + d) | 0;
-    this.d = (d + 1) | 0;
-    this.a = b ^ (b >>> 9);
-    this.b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    this.c = (c + t) | 0;
-    return t >>> 0;
-  }
-  /** Integer in [0, n). */
-  int(n) { return Math.floor((this.u32() / 4294967296) * n); }
-  chance(p) { return this.u32() < p * 4294967296; }
-  pick(arr) { return arr[this.int(arr.length)]; }
-  guid() {
-    const a = hex8(this.u32()), b = hex8(this.u32()), c = hex8(this.u32()), d = hex8(this.u32());
-    return `${a}-${b.slice(0, 4)}-4${b.slice(5)}-${'89ab'[c.charCodeAt(0) & 3]}${c.slice(1, 4)}-${c.slice(4)}${d}`;
-  }
-  hex(n) { let s = ''; while (s.length < n) s += hex8(this.u32()); return s.slice(0, n); }
-  b64url(n) { let s = ''; for (let i = 0; i < n; i++) s += B64URL[this.u32() & 63]; return s; }
+class Rng extends SimRng {
   ipv4() { return `${[20, 40, 52, 13, 104, 185, 81, 91, 176, 213][this.int(10)]}.${this.int(256)}.${this.int(256)}.${1 + this.int(254)}`; }
 }
 

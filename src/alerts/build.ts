@@ -139,6 +139,8 @@ export interface AlertRuleInfo {
   repairs: { id: string; reason: string }[];
   /** The fields the rule tests (after mapping), reported with their values. */
   fieldNames: string[];
+  /** Context flags the rule's own detection tests (`appwatch.flags: outside-business-hours`): they made it match, so they do not raise it again. */
+  testedFlags?: string[];
 }
 
 /** The per-rule part of every alert, built once per rule and shared (never mutated). */
@@ -186,7 +188,7 @@ const infos = new WeakMap<CompiledRule, AlertRuleInfo>();
 
 export function ruleInfo(rule: CompiledRule): AlertRuleInfo {
   let info = infos.get(rule);
-  if (!info) infos.set(rule, (info = { doc: rule.rule, source: rule.source, repairs: rule.repairs, fieldNames: ruleFields(rule) }));
+  if (!info) infos.set(rule, (info = { doc: rule.rule, source: rule.source, repairs: rule.repairs, fieldNames: ruleFields(rule), testedFlags: ruleFlags(rule) }));
   return info;
 }
 
@@ -287,6 +289,15 @@ function levelOf(rule: SigmaRule | SigmaCorrelation): Severity {
 }
 
 /** Field names a rule tests (after mapping), for the alert's `fields`. */
+/** The `appwatch.flags` values a rule's detection tests. */
+function ruleFlags(rule: CompiledRule): string[] {
+  const flags = new Set<string>();
+  for (const search of rule.searches.values()) {
+    for (const alt of search.alternatives) for (const item of alt) if (item.field === 'appwatch.flags') for (const v of item.values) flags.add(String(v));
+  }
+  return [...flags];
+}
+
 export function ruleFields(rule: CompiledRule): string[] {
   const names = new Set<string>();
   for (const search of rule.searches.values()) for (const alt of search.alternatives) for (const item of alt) if (item.field) names.add(item.field);
@@ -309,7 +320,7 @@ export function buildAlert(
       if (values.length > 0) fields[name] = values.map((v) => (v && typeof v === 'object' ? JSON.stringify(v) : v));
     }
   }
-  const moved = facts.flags.length > 0 ? severityFor(p.level, facts.flags) : undefined;
+  const moved = facts.flags.length > 0 ? severityFor(p.level, facts.flags, rule.testedFlags) : undefined;
   return {
     id: idFromKeys(p.ruleId, facts.keys),
     time: last.appwatch.time,

@@ -23,14 +23,15 @@ export const RAISING_FLAGS: Readonly<Record<string, string>> = {
   'new-credential-type': 'a credential type the tenant has not used before',
 };
 
-export function severityFor(level: Severity, flags: readonly string[]): { severity: Severity; reasons: string[] } {
+/** `exempt`: flags the rule itself tests (they are why it matched; they do not raise it a second time). */
+export function severityFor(level: Severity, flags: readonly string[], exempt: readonly string[] = []): { severity: Severity; reasons: string[] } {
   const reasons = [`rule level ${level}`];
   let rank = SEVERITIES.indexOf(level);
   // Microsoft's own applications doing their own provisioning are benign automation: one step down, first.
   if (flags.includes('microsoft-first-party') && rank > 0) {
     return { severity: SEVERITIES[rank - 1]!, reasons: [...reasons, 'lowered: a Microsoft first-party application'] };
   }
-  const raising = flags.filter((f) => RAISING_FLAGS[f] !== undefined);
+  const raising = flags.filter((f) => RAISING_FLAGS[f] !== undefined && !exempt.includes(f));
   // Rules already at their guide level for a flag they test (a privileged-role rule is high) are not
   // raised again by it: only flags beyond the first raise, and by one step at most.
   if (raising.length > 0 && rank < SEVERITIES.length - 1 && !(raising.length === 1 && raising[0] === 'privileged-role')) {

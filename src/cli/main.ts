@@ -11,6 +11,7 @@ import { EXIT } from './commands/common.js';
 import { coverageCommand } from './commands/coverage.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
+import { simulateCommand } from './commands/simulate.js';
 import { inert } from './terminal.js';
 
 function version(): string {
@@ -35,7 +36,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(inert(s)) })
     .addHelpText('after', `
 Exit codes: 0 done · 1 alerts at or above --fail-on · 2 usage or configuration error · 3 no input could be read (or, with --strict, a record was skipped)`);
-  for (const command of [eventsCommand(setExit), scanCommand(setExit), rulesCommand(setExit), coverageCommand(setExit)]) {
+  for (const command of [eventsCommand(setExit), scanCommand(setExit), rulesCommand(setExit), coverageCommand(setExit), simulateCommand(setExit)]) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
     program.addCommand(command);

@@ -76,6 +76,8 @@ export function isFirstParty(appId: string | undefined): string | undefined {
 const verdicts = new Map<string, string[]>();
 
 /** Flags for an application name: generic-app-name, lookalike-app-name (with the name it imitates). */
+const BRANDS = ['microsoft', 'office', 'outlook', 'azure', 'onedrive', 'sharepoint', 'teams'];
+
 export function nameFlags(name: string): { flags: string[]; imitates?: string } {
   const key = name;
   const cached = verdicts.get(key);
@@ -103,9 +105,13 @@ export function nameFlags(name: string): { flags: string[]; imitates?: string } 
       }
     }
   }
-  // Brand words spelled with confusables ("Micros0ft Mail Helper").
-  if (!imitates && /microsoft|office|outlook|azure|onedrive|sharepoint|teams/.test(folded) && !/microsoft|office|outlook|azure|onedrive|sharepoint|teams/.test(trimmed)) {
-    imitates = 'a Microsoft brand name';
+  // Brand words spelled with confusables ("Micros0ft Mail Helper", "Microsoft 0utlook Sync"): a brand the
+  // folded name holds more often than the name as written.
+  if (!imitates) {
+    const plain = trimmed.replace(/[^a-z0-9]+/g, '');
+    const count = (text: string, word: string): number => text.split(word).length - 1;
+    const brand = BRANDS.find((b) => count(folded, b) > count(plain, b));
+    if (brand) imitates = 'a Microsoft brand name';
   }
   if (imitates) flags.push('lookalike-app-name');
   verdicts.set(key, [...flags, imitates ?? '']);

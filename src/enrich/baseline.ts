@@ -67,7 +67,8 @@ export class Baseline {
       if (vault && caller) {
         let callers = this.vaultCallers.get(vault);
         if (!callers) this.vaultCallers.set(vault, (callers = new Set()));
-        if (!learning && !callers.has(caller)) flags.push('new-vault-caller');
+        if (callers.has(caller)) flags.push('known-vault-caller');
+        else if (!learning) flags.push('new-vault-caller');
         callers.add(caller);
       }
     }

@@ -64,15 +64,17 @@ export class ContextFlags {
     return this.days.has(day) && !this.holidays.has(date) && minute >= this.start && minute < this.end && DAYS.includes(day);
   }
 
+  /** Context flags; change windows and approved actors apply to configuration changes only. */
   flags(event: CanonicalEvent): string[] {
     const flags: string[] = [];
     if (this.config.businessHours && !this.inBusinessHours(event.appwatch.time)) flags.push('outside-business-hours');
-    if (this.windows.length > 0) {
+    const change = isConfigurationChange(event);
+    if (change && this.windows.length > 0) {
       const t = Date.parse(event.appwatch.time);
       flags.push(this.windows.some((w) => t >= w.start && t <= w.end) ? 'in-change-window' : 'outside-change-window');
     }
     const actors = actorIds(event);
-    if (this.approved && event.appwatch.kind === 'audit') {
+    if (change && this.approved && event.appwatch.kind === 'audit') {
       flags.push(actors.some((a) => this.approved!.has(a)) ? 'approved-actor' : 'unapproved-actor');
     }
     if (actors.some((a) => this.highProfile.has(a))) flags.push('high-profile-actor');
@@ -103,5 +105,23 @@ export class ContextFlags {
       .filter((x): x is string => typeof x === 'string').map((x) => x.toLowerCase());
     const hit = (list: string[] | undefined, values: string[]): boolean => Boolean(list?.some((v) => values.includes(v.toLowerCase())));
     return entries.some((e) => hit(e!.appIds, appIds) || hit(e!.actors, actors) || hit(e!.resources, resources));
+  }
+}
+
+/**
+ * Whether an event changes configuration, the thing change windows and approved actors govern: directory
+ * changes (except a person consenting for themselves), Azure writes, and Key Vault management operations.
+ * Sign-ins and secret reads are use, not change: a nightly job reading its secret is not "outside a change window".
+ */
+export function isConfigurationChange(event: CanonicalEvent): boolean {
+  switch (event.appwatch.kind) {
+    case 'audit':
+      return event.appwatch.selfConsent !== true;
+    case 'activity':
+      return true;
+    case 'keyvault':
+      return typeof event.operationName === 'string' && /^vault/i.test(event.operationName);
+    default:
+      return false;
   }
 }

@@ -19,8 +19,10 @@ const ROLE_ACTIVITIES = new Set(['add member to role', 'add eligible member to r
 function appNameOf(event: CanonicalEvent): string | undefined {
   if (event.appwatch.kind === 'signin') return typeof event.appDisplayName === 'string' ? event.appDisplayName : undefined;
   const targets = Array.isArray(event.targetResources) ? (event.targetResources as { type?: unknown; displayName?: unknown }[]) : [];
-  // For a grant the first service principal is the resource API; the app is the other one.
-  const candidates = (event.appwatch as { permissions?: unknown }).permissions ? targets.slice(1) : targets;
+  // For a grant the first service principal is the resource API; the app is the other one. A consent record's
+  // only target is the app consented to.
+  const consent = typeof event.activityDisplayName === 'string' && /^consent to application$/i.test(event.activityDisplayName.trim());
+  const candidates = (event.appwatch as { permissions?: unknown }).permissions && !consent ? targets.slice(1) : targets;
   const target = candidates.find((t) => (t?.type === 'Application' || t?.type === 'ServicePrincipal') && typeof t.displayName === 'string' && t.displayName !== '');
   return target ? (target.displayName as string) : undefined;
 }
@@ -108,6 +110,14 @@ export function enrichEvent(event: CanonicalEvent): CanonicalEvent {
     // A grant is about the app that receives it; TargetId.ServicePrincipalNames there names the resource API.
     if (grant.client?.appId) event.appwatch.appId = grant.client.appId.toLowerCase();
     else delete event.appwatch.appId;
+  }
+  if (name === 'consent to application' || name === 'add delegated permission grant') {
+    // A person consenting for themselves (ConsentType Principal; a consent that is not admin consent, which
+    // includes consents risk-based step-up blocked, logged without any ConsentContext): their own decision, not
+    // a change to the app's configuration, so change windows and approved actors do not apply to it.
+    const consentType = grant?.consentType?.toLowerCase();
+    const admin = /^true$/i.test(textOf(property(event, 'ConsentContext.IsAdminConsent')?.newValue) ?? '');
+    event.appwatch.selfConsent = consentType ? consentType === 'principal' : !admin;
   }
   if (ROLE_ACTIVITIES.has(name)) {
     const role = roleOf(event);

@@ -72,8 +72,9 @@ describe('built-in rules', () => {
       if (existsSync(`${base}.baseline.json`)) {
         // A rule that needs history: the scan pipeline with a saved baseline (`<rule>.baseline.json`), fresh per event.
         const state = JSON.parse(readFileSync(`${base}.baseline.json`, 'utf8')) as Partial<BaselineState>;
+        const context = existsSync(`${base}.context.json`) ? JSON.parse(readFileSync(`${base}.context.json`, 'utf8')) : {};
         const ruleIds = async (path: string): Promise<string[][]> => (await readAll([path])).events.map((e) =>
-          new AlertPipeline(ruleset, {}, false, new Baseline(state)).process([e]).map((a) => a.rule.id));
+          new AlertPipeline(ruleset, context, false, new Baseline(state)).process([e]).map((a) => a.rule.id));
         for (const ids of await ruleIds(`${base}.positive.jsonl`)) expect(ids).toContain(id);
         for (const ids of await ruleIds(`${base}.negative.jsonl`)) expect(ids).not.toContain(id);
         return;

@@ -43,8 +43,15 @@ export function familyOf(keys: Map<string, string>, row: Json): Family | undefin
     return 'keyvault-azurediagnostics';
   }
   if (has('httpstatuscode') || has('requesturi') || has('isrbacauthorized') || has('isaccesspolicymatch')) return 'keyvault-azkv';
-  if (has('userprincipalname') || has('userid') || has('isinteractive')) return 'signin-user';
-  if (has('serviceprincipalid') || has('serviceprincipalname') || has('serviceprincipalcredentialkeyid')) return 'signin-app';
+  // A union of sign-in tables gives every row every column, empty where it does not apply: decide on values.
+  const filled = (k: string): boolean => {
+    const v = keys.has(k) ? row[keys.get(k)!] : undefined;
+    return v !== undefined && v !== null && v !== '';
+  };
+  const user = filled('userprincipalname') || filled('userid');
+  const app = filled('serviceprincipalid') || filled('serviceprincipalname') || filled('serviceprincipalcredentialkeyid');
+  if (user || (!app && (has('userprincipalname') || has('userid') || has('isinteractive')))) return 'signin-user';
+  if (app || has('serviceprincipalid') || has('serviceprincipalname') || has('serviceprincipalcredentialkeyid')) return 'signin-app';
   return undefined;
 }
 
