@@ -209,18 +209,21 @@ function routineAdministration(rng: Rng, tenant: Tenant, dayMs: number): SimReco
   return out;
 }
 
-/** People consenting for themselves to common apps with basic scopes, or to Microsoft's own tools. */
+/**
+ * People consenting for themselves: on working days one to a Microsoft tool (Graph Command Line Tools), one to a
+ * calendar app that asks for message headers only (Mail.ReadBasic), and a few to common apps with the basic scopes.
+ */
 function routineConsent(rng: Rng, tenant: Tenant, dayMs: number, weekday: boolean): SimRecord[] {
   const out: SimRecord[] = [];
-  const count = rng.poisson(weekday ? 1.5 : 0.1);
-  for (let i = 0; i < count; i++) {
-    const user = rng.pick(tenant.users);
-    const microsoft = rng.chance(0.2);
-    const client = microsoft ? GRAPH_CLI : rng.pick(tenant.saasApps);
-    // One user grants a calendar app message headers only (Mail.ReadBasic), the rest the basic sign-in scopes.
-    const scope = !microsoft && client.displayName === 'Calendly' ? 'openid profile email User.Read Mail.ReadBasic' : 'openid profile email User.Read offline_access';
-    out.push(...userConsent(rng, tenant, { timeMs: workTime(rng, dayMs), user, client, clientSpId: rng.guid(), scope }));
+  const consent = (client: ClientApp, scope: string): void => {
+    out.push(...userConsent(rng, tenant, { timeMs: workTime(rng, dayMs), user: rng.pick(tenant.users), client, clientSpId: rng.guid(), scope }));
+  };
+  if (weekday) {
+    consent(GRAPH_CLI, 'openid profile User.Read offline_access');
+    const calendar = tenant.saasApps.find((a) => a.displayName === 'Calendly') ?? tenant.saasApps[0]!;
+    consent(calendar, 'openid profile email User.Read Mail.ReadBasic');
   }
+  for (let i = rng.poisson(weekday ? 1.5 : 0.1); i > 0; i--) consent(rng.pick(tenant.saasApps), 'openid profile email User.Read offline_access');
   return out;
 }
 

@@ -6,7 +6,7 @@
  * URI hijack to a dangling host, Key Vault exfiltration by a new caller, and an access policy added then removed.
  */
 import type { Severity } from '../model/severity.js';
-import { DAY, HOUR, MINUTE, userConsent } from './background.js';
+import { DAY, HOUR, MINUTE, ropcKioskApp, userConsent } from './background.js';
 import type { Rng } from './random.js';
 import {
   activityRecord, appAddresses, appDetails, auditRecord, changed, keyDescription, signInRecord, target, vaultRecord,
@@ -61,8 +61,7 @@ export interface Label {
   needs?: 'dns' | 'posture';
 }
 
-export interface ScenarioOutput { records: SimRecord[]; labels: Label[]; dns: Record<string, DnsAnswer>; snapshot: SnapshotChange[] }
-export type DnsAnswer = { nxdomain: true } | { cname: string; nxdomainTarget: true } | { a: string[] };
+export interface ScenarioOutput { records: SimRecord[]; labels: Label[]; snapshot: SnapshotChange[] }
 export type SnapshotChange = { kind: 'credential'; appObjectId: string; keyId: string; type: 'Password' | 'AsymmetricX509Cert'; displayName: string; startDateTime: string; endDateTime: string } | { kind: 'app'; app: SimApp };
 
 interface Context {
@@ -94,6 +93,15 @@ function expect(ctx: Context, scenario: string, step: string, ruleId: string | n
     records: records.map(idsOf), ...(needs ? { needs } : {}),
   });
 }
+
+/** The i-th ordinary person (not an administrator, the executive or the legacy account), wrapping around. */
+function person(ctx: Context, i: number): SimUser {
+  const t = ctx.tenant;
+  const special = new Set([t.globalAdmin, t.executive, t.legacyTestAccount, ...t.admins]);
+  const ordinary = t.users.filter((u) => !special.has(u));
+  return ordinary[i % ordinary.length]!;
+}
+const people = (ctx: Context, from: number, count: number): SimUser[] => Array.from({ length: count }, (_, i) => person(ctx, from + i));
 
 const userActor = (user: SimUser, ip?: string): AuditActor => ({ user, ipAddress: ip ?? user.ipAddress });
 const appActor = (app: SimApp): AuditActor => ({ app: { displayName: app.displayName, appId: app.appId, servicePrincipalId: app.servicePrincipalId } });
@@ -214,7 +222,7 @@ export const SCENARIOS: Record<string, { description: string; run: Scenario }> =
     description: 'A secret added to an existing daemon app by a user who is not an application administrator, at 02:13 UTC.',
     run(ctx) {
       const app = daemon(ctx.tenant, 1);
-      const actor = ctx.tenant.users[10]!;
+      const actor = person(ctx, 10);
       const r = credentialAdded(ctx, app, userActor(actor, ATTACKER_IP), ctx.day + 2 * HOUR + 13 * MINUTE);
       expect(ctx, 'row-01-credential-added', 'secret added', RULE.credentialAdded, [1], 'critical', [r]);
     },
@@ -296,7 +304,7 @@ export const SCENARIOS: Record<string, { description: string; run: Scenario }> =
   'row-11-consent-blocked': {
     description: 'Risk-based step-up consent stops a user consenting to a risky app.',
     run(ctx) {
-      const user = ctx.tenant.users[12]!;
+      const user = person(ctx, 12);
       const risky: ClientApp = { appId: ctx.rng.guid(), displayName: 'PDF Converter Online', ownerTenantId: ctx.rng.guid(), clientAppUsed: 'Browser' };
       const [r] = userConsent(ctx.rng, ctx.tenant, { timeMs: ctx.day + 11 * HOUR, user, client: risky, clientSpId: ctx.rng.guid(), scope: 'Mail.Read offline_access', resultReason: 'Microsoft.Online.Security.UserConsentBlockedForRiskyAppsException' });
       emit(ctx, r!);
@@ -306,8 +314,9 @@ export const SCENARIOS: Record<string, { description: string; run: Scenario }> =
   'row-12-ropc': {
     description: 'A person signs in with ROPC through an internal app that is not on the allow-list.',
     run(ctx) {
-      const user = ctx.tenant.users[14]!;
-      const app = webApp(ctx.tenant, 2);
+      const user = person(ctx, 14);
+      const kiosk = ropcKioskApp(ctx.tenant);
+      const app = ctx.tenant.apps.find((a) => !a.daemon && a !== kiosk) ?? ctx.tenant.deployBot;
       const r = emit(ctx, signInRecord(ctx.rng, ctx.tenant, { timeMs: ctx.day + 9 * HOUR, type: 'interactiveUser', user, client: { appId: app.appId, displayName: app.displayName, ownerTenantId: ctx.tenant.tenantId, clientAppUsed: 'Mobile Apps and Desktop clients' }, resource: ctx.tenant.resources.graph, ipAddress: user.ipAddress, place: user.place, protocol: 'ropc', mfa: false, userAgent: 'python-requests/2.32.3' }));
       expect(ctx, 'row-12-ropc', 'successful ROPC sign-in', RULE.ropc, [12], 'medium', [r]);
     },
@@ -315,7 +324,7 @@ export const SCENARIOS: Record<string, { description: string; run: Scenario }> =
   'row-13-device-code': {
     description: 'A person completes a device-code sign-in to the Azure CLI in office hours.',
     run(ctx) {
-      const user = ctx.tenant.users[15]!;
+      const user = person(ctx, 15);
       const r = emit(ctx, signInRecord(ctx.rng, ctx.tenant, { timeMs: ctx.day + 13 * HOUR, type: 'interactiveUser', user, client: { appId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46', displayName: 'Microsoft Azure CLI', ownerTenantId: 'f8cdef31-a31e-4b4a-93e4-5f571e91255a', clientAppUsed: 'Mobile Apps and Desktop clients' }, resource: ctx.tenant.resources.azureManagement, ipAddress: user.ipAddress, place: user.place, protocol: 'deviceCode', transferMethod: 'deviceCodeFlow' }));
       expect(ctx, 'row-13-device-code', 'device-code sign-in', RULE.deviceCode, [13], 'medium', [r]);
     },
@@ -332,7 +341,7 @@ export const SCENARIOS: Record<string, { description: string; run: Scenario }> =
     description: 'The application ID URI of a web app changed to an outside domain.',
     run(ctx) {
       const app = webApp(ctx.tenant, 4);
-      const r = appUpdate(ctx, app, 'AppIdentifierUri', app.identifierUris, [...app.identifierUris, 'https://contoso-payroll.example'], userActor(ctx.tenant.users[16]!), ctx.day + 21 * HOUR);
+      const r = appUpdate(ctx, app, 'AppIdentifierUri', app.identifierUris, [...app.identifierUris, 'https://contoso-payroll.example'], userActor(person(ctx, 16)), ctx.day + 21 * HOUR);
       expect(ctx, 'row-16-appid-uri', 'app ID URI added', RULE.appIdUri, [16], 'critical', [r]);
     },
   },
@@ -340,7 +349,7 @@ export const SCENARIOS: Record<string, { description: string; run: Scenario }> =
     description: 'A user adds a colleague as owner of a daemon app at night.',
     run(ctx) {
       const app = daemon(ctx.tenant, 6);
-      const r = ownerAdded(ctx, app, ctx.tenant.users[18]!, userActor(ctx.tenant.users[17]!), ctx.day + 23 * HOUR);
+      const r = ownerAdded(ctx, app, person(ctx, 18), userActor(person(ctx, 17)), ctx.day + 23 * HOUR);
       expect(ctx, 'row-17-owner-added', 'owner added', RULE.ownerAdded, [17], 'high', [r]);
     },
   },
@@ -364,7 +373,7 @@ export const SCENARIOS: Record<string, { description: string; run: Scenario }> =
       legacyApp.daemon = true;
       ctx.out.snapshot.push({ kind: 'app', app: legacyApp });
       const t0 = ctx.day - DAY + 22 * HOUR; // the evening before the attack day
-      const spray = tenant.users.slice(20, 60);
+      const spray = people(ctx, 20, 40);
       spray.forEach((user, i) => emit(ctx, signInRecord(rng, tenant, {
         timeMs: t0 + i * 20_000, type: 'interactiveUser', user, client: { appId: '1b730954-1685-4b74-9bfd-dac224a7b894', displayName: 'Azure Active Directory PowerShell', ownerTenantId: 'f8cdef31-a31e-4b4a-93e4-5f571e91255a', clientAppUsed: 'Mobile Apps and Desktop clients' },
         resource: tenant.resources.graph, ipAddress: ATTACKER_IP, place: ATTACKER_PLACE, protocol: 'ropc', errorCode: 50126, mfa: false, userAgent: 'python-requests/2.31.0',
@@ -410,7 +419,7 @@ export const SCENARIOS: Record<string, { description: string; run: Scenario }> =
     run(ctx) {
       const lure: ClientApp = { appId: ctx.rng.guid(), displayName: 'Microsoft 0utlook Sync', ownerTenantId: ctx.rng.guid(), clientAppUsed: 'Browser' };
       const lureSp = ctx.rng.guid();
-      const victims = ctx.tenant.users.slice(60, 68);
+      const victims = people(ctx, 60, 8);
       const consents: SimRecord[] = [];
       victims.forEach((user, i) => {
         const [grant, consent] = userConsent(ctx.rng, ctx.tenant, { timeMs: ctx.day + 14 * HOUR + i * 6 * MINUTE, user, client: lure, clientSpId: lureSp, scope: 'openid profile offline_access Mail.Read' });
@@ -428,7 +437,7 @@ export const SCENARIOS: Record<string, { description: string; run: Scenario }> =
   'device-code-phishing': {
     description: 'A phished person completes a device-code sign-in started from an attacker\'s address abroad, at night.',
     run(ctx) {
-      const user = ctx.tenant.users[70]!;
+      const user = person(ctx, 70);
       const r = emit(ctx, signInRecord(ctx.rng, ctx.tenant, {
         timeMs: ctx.day + 3 * HOUR + 12 * MINUTE, type: 'interactiveUser', user, client: ctx.tenant.microsoftApps[1]!, resource: ctx.tenant.resources.graph,
         ipAddress: ATTACKER_IP, place: ATTACKER_PLACE, protocol: 'deviceCode', transferMethod: 'deviceCodeFlow', userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/118.0.0.0 Safari/537.36',
@@ -441,8 +450,8 @@ export const SCENARIOS: Record<string, { description: string; run: Scenario }> =
     run(ctx) {
       const app = webApp(ctx.tenant, 6);
       const host = `${app.displayName.toLowerCase()}-legacy.azurewebsites.net`;
-      ctx.out.dns[host] = { nxdomain: true };
-      const r = appUpdate(ctx, app, 'AppAddress', appAddresses(app.redirectUris, false), appAddresses([...app.redirectUris, `https://${host}/signin-oidc`], false), userActor(ctx.tenant.users[19]!), ctx.day + 4 * HOUR);
+      // Not in the tenant's DNS zone (dns.json): the name answers NXDOMAIN, anyone can register it.
+      const r = appUpdate(ctx, app, 'AppAddress', appAddresses(app.redirectUris, false), appAddresses([...app.redirectUris, `https://${host}/signin-oidc`], false), userActor(person(ctx, 19)), ctx.day + 4 * HOUR);
       expect(ctx, 'redirect-uri-hijack', 'redirect URI changed', RULE.redirectChanged, [14, 15], 'critical', [r]);
       expect(ctx, 'redirect-uri-hijack', 'dangling redirect URI (scan --dns)', RULE.redirectDangling, [14], 'critical', [r], 'dns');
     },
@@ -451,7 +460,7 @@ export const SCENARIOS: Record<string, { description: string; run: Scenario }> =
     description: 'A caller never seen on the payroll vault reads every secret at night from an address abroad.',
     run(ctx) {
       const vault = ctx.tenant.vaults[0]!;
-      const thief = ctx.tenant.users[71]!;
+      const thief = person(ctx, 71);
       const reads: SimRecord[] = [];
       for (let i = 0; i < 60; i++) {
         reads.push(emit(ctx, vaultRecord(ctx.rng, ctx.tenant, {
@@ -469,7 +478,7 @@ export const SCENARIOS: Record<string, { description: string; run: Scenario }> =
     description: 'A Key Vault access policy added, used and removed within ten minutes, outside change windows.',
     run(ctx) {
       const vault = ctx.tenant.vaults[1]!;
-      const admin = ctx.tenant.users[72]!;
+      const admin = person(ctx, 72);
       const vaultId = `/subscriptions/${ctx.tenant.subscriptionId}/resourceGroups/${vault.resourceGroup}/providers/Microsoft.KeyVault/vaults/${vault.name}`;
       const t = ctx.day + 20 * HOUR + 5 * MINUTE;
       const add = emit(ctx, activityRecord(ctx.rng, ctx.tenant, { timeMs: t, operationName: 'Microsoft.KeyVault/vaults/accessPolicies/write', resourceId: `${vaultId}/accessPolicies/add`, caller: { user: admin, ipAddress: admin.ipAddress } }));
@@ -483,7 +492,7 @@ export const SCENARIOS: Record<string, { description: string; run: Scenario }> =
 };
 
 export function runScenarios(names: readonly string[], rng: Rng, tenant: Tenant, attackDayMs: number): ScenarioOutput {
-  const out: ScenarioOutput = { records: [], labels: [], dns: {}, snapshot: [] };
+  const out: ScenarioOutput = { records: [], labels: [], snapshot: [] };
   for (const name of names) {
     const scenario = SCENARIOS[name];
     if (!scenario) throw new Error(`unknown scenario ${JSON.stringify(name)} (known: ${Object.keys(SCENARIOS).join(', ')})`);

@@ -74,6 +74,21 @@ export function tenantConfig(tenant: Tenant, startMs: number, days: number): Rec
   };
 }
 
+/**
+ * The DNS answers of the tenant's own redirect hosts (A records), in the shape of the test resolver's zone: every
+ * name not in it answers NXDOMAIN, like the deleted azurewebsites.net host of the redirect-URI hijack.
+ */
+export function tenantZone(tenant: Tenant): Record<string, { A: string[] }> {
+  const zone: Record<string, { A: string[] }> = {};
+  for (const app of tenant.apps) {
+    for (const uri of [...app.redirectUris, ...(app.logoutUrl ? [app.logoutUrl] : [])]) {
+      const host = /^https:\/\/([^/:]+)/i.exec(uri)?.[1]?.toLowerCase();
+      if (host) zone[host] = { A: [tenant.officeIps[0]!] };
+    }
+  }
+  return zone;
+}
+
 export async function simulate(options: SimulateOptions): Promise<SimulateResult> {
   const rng = new Rng(options.seed);
   const tenant = buildTenant(rng.fork('tenant'), { users: options.users, apps: options.apps, startMs: options.startMs });
@@ -107,6 +122,6 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   await side('labels.jsonl', scenarios.labels.map((l) => JSON.stringify(l)).join('\n') + (scenarios.labels.length ? '\n' : ''));
   await side('snapshot.json', `${JSON.stringify(buildSnapshot(tenant, options.startMs + options.days * DAY, scenarios.snapshot), null, 1)}\n`);
   await side('appwatch.yaml', `# The simulated tenant's context (appwatch simulate --seed ${options.seed}).\n${stringify(tenantConfig(tenant, options.startMs, options.days))}`);
-  await side('dns.json', `${JSON.stringify(scenarios.dns, null, 1)}\n`);
+  await side('dns.json', `${JSON.stringify(tenantZone(tenant), null, 1)}\n`);
   return { records: counts, labels: scenarios.labels, files, attackDay: options.scenarios.length > 0 ? new Date(attackDayMs).toISOString().slice(0, 10) : null };
 }

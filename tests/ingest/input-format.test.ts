@@ -1,4 +1,7 @@
 /** `--input-format` overrides detection; the audit CSV's truncation is said; quirks land where they belong. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveField } from '../../src/model/field-resolver.js';
 import { fixture, readAll } from '../helpers/ingest.js';
@@ -54,5 +57,19 @@ describe('quirks', () => {
       'sign-in type managedIdentity from managedServiceIdentity',
       'sign-in type servicePrincipal: a service principal and no user',
     ]);
+  });
+});
+
+describe('Log Analytics union queries', () => {
+  it('a service-principal row with the user columns of a union (empty) stays a service-principal sign-in', async () => {
+    // `union SigninLogs, AADServicePrincipalSignInLogs` gives every row every column, empty where it does not apply.
+    const row = JSON.parse(readFileSync(fixture('log-analytics/AADServicePrincipalSignInLogs.jsonl'), 'utf8').split('\n')[0]!) as Record<string, unknown>;
+    const union = { ...row, UserPrincipalName: '', UserId: '', UserDisplayName: '', IsInteractive: false, Type: 'AADServicePrincipalSignInLogs' };
+    const path = join(mkdtempSync(join(tmpdir(), 'appwatch-union-')), 'union.jsonl');
+    writeFileSync(path, `${JSON.stringify(union)}\n`);
+    const { events, summary } = await readAll([path]);
+    expect(events.map((e) => e.signInEventTypes)).toEqual([['servicePrincipal']]);
+    expect(events[0]!.servicePrincipalId).toBe(row.ServicePrincipalId);
+    expect(summary.guessed.total).toBe(0);
   });
 });

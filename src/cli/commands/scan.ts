@@ -29,6 +29,7 @@ interface ScanOptions extends ReadingOptions {
   stats?: string;
   dns?: boolean;
   baseline?: string;
+  jsonl?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -54,6 +55,7 @@ export function scanCommand(setExit: (code: number) => void): Command {
     .option('--baseline <file>', 'learn "never seen before" baselines from this file (if present) and save them back after the scan')
     .option('--dns', 'check in DNS whether hosts of added redirect URIs still resolve (dangling URIs); resolver from dns.servers')
     .option('--stats <file>', 'also write the ingestion and detection summary as JSON to this file')
+    .option('--jsonl <file>', 'also write every alert as JSON Lines to this file (a table for people, JSONL for machines, one scan)')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert is at or above this severity').choices(SEVERITIES));
   addReadingOptions(command);
   command.action(async (paths: string[], options: ScanOptions) => {
@@ -65,12 +67,14 @@ export function scanCommand(setExit: (code: number) => void): Command {
     const baseline = Baseline.load(options.baseline ?? '', reading.config.baseline.learningDays ?? 7);
     const pipeline = new AlertPipeline(loaded.ruleset, reading.config.context, options.dns ? reading.config.dns : false, baseline);
     const writer = new DataWriter(options.out);
+    const jsonlWriter = options.jsonl ? new DataWriter(options.jsonl) : undefined;
     const kept: Alert[] = [];
     const version = packageVersion();
     let worst = -1;
     const write = async (alerts: Alert[]): Promise<void> => {
       for (const alert of alerts) {
         worst = Math.max(worst, severityRank(alert.severity));
+        if (jsonlWriter) await jsonlWriter.write(`${alertJson(alert)}\n`);
         if (format === 'jsonl') await writer.write(`${alertJson(alert)}\n`);
         else if (format === 'ocsf') await writer.write(`${JSON.stringify(ocsfFinding(alert, version))}\n`);
         else if (format === 'csv') await writer.write(csvRow(alert));
@@ -92,6 +96,7 @@ export function scanCommand(setExit: (code: number) => void): Command {
       await writer.write(renderTable(kept, Boolean(options.full)));
     }
     await writer.close();
+    await jsonlWriter?.close();
     if (options.baseline) {
       baseline.save(options.baseline);
       reporter.info(`baseline saved to ${options.baseline}`);

@@ -9,10 +9,10 @@ import { DEFAULT_START, LOG_FORMATS, SCENARIO_NAMES, simulate, type LogFormat } 
 import { createReporter } from '../terminal.js';
 import { EXIT } from './common.js';
 
-function positive(name: string, max: number) {
+function positive(name: string, max: number, min = 1) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`${name} must be a whole number from 1 to ${max}`);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}`);
     return n;
   };
 }
@@ -38,8 +38,8 @@ export function simulateCommand(setExit: (code: number) => void): Command {
     .description('write a realistic synthetic tenant (benign background + labelled attack scenarios) as real log exports')
     .requiredOption('--out <dir>', 'output directory')
     .option('--days <n>', 'days of logs', positive('--days', 366), 14)
-    .option('--users <n>', 'people in the tenant', positive('--users', 200_000), 200)
-    .option('--apps <n>', 'line-of-business applications', positive('--apps', 5000), 12)
+    .option('--users <n>', 'people in the tenant (at least 20: six are named accounts, and the campaigns need victims)', positive('--users', 200_000, 20), 200)
+    .option('--apps <n>', 'line-of-business applications (at least 4: daemons and web apps)', positive('--apps', 5000, 4), 12)
     .option('--seed <seed>', 'the same seed gives the same bytes', 'appwatch')
     .option('--start <date>', `first day, YYYY-MM-DD (default ${DEFAULT_START})`, startDate, Date.parse(`${DEFAULT_START}T00:00:00Z`))
     .option('--scenarios <names>', `all, none, or a comma-separated list: ${SCENARIO_NAMES.join(', ')}`, scenarioList, [...SCENARIO_NAMES])

@@ -1,0 +1,159 @@
+/**
+ * The simulator end to end, through the CLI as a user runs it: `appwatch simulate` then `appwatch scan`.
+ * - the same seed gives the same bytes; another seed does not;
+ * - every export format reads back with nothing skipped and gives the same alerts;
+ * - every labelled scenario step alerts at its expected severity (recall per detection in the output);
+ * - seven benign days for 500 users, with the named look-alikes in them, raise nothing high or critical.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import type { Alert } from '../../src/alerts/types.js';
+import { formatReport, scoreAlerts } from '../../src/simulate/accuracy.js';
+import type { Label } from '../../src/simulate/scenarios.js';
+import { runCli } from '../helpers/cli.js';
+import { startDnsServer, type Zone } from '../helpers/dns-server.js';
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'appwatch-simulate-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+async function files(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await files(path)));
+    else out.push(path);
+  }
+  return out.sort();
+}
+
+async function treeHash(dir: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const path of await files(dir)) hash.update(path.slice(dir.length)).update(await readFile(path));
+  return hash.digest('hex');
+}
+
+async function simulate(out: string, args: string[]): Promise<void> {
+  const result = await runCli(['simulate', '--out', out, '-q', ...args]);
+  expect(result.code, result.stderr).toBe(0);
+}
+
+const readJsonl = async <T>(path: string): Promise<T[]> =>
+  (await readFile(path, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+
+/** Scans a simulation's logs with its own appwatch.yaml (and --dns against a resolver serving its zone). */
+async function scan(dir: string, dns = false): Promise<{ alerts: Alert[]; stderr: string }> {
+  const config = parse(await readFile(join(dir, 'appwatch.yaml'), 'utf8')) as Record<string, unknown>;
+  const server = dns ? await startDnsServer(JSON.parse(await readFile(join(dir, 'dns.json'), 'utf8')) as Zone) : undefined;
+  try {
+    if (server) config.dns = { servers: [server.address], timeoutMs: 1000 };
+    await writeFile(join(dir, 'scan.yaml'), stringify(config));
+    const out = join(dir, 'alerts.jsonl');
+    const result = await runCli(['scan', join(dir, 'logs'), '--config', join(dir, 'scan.yaml'), '--format', 'jsonl', '--out', out, ...(dns ? ['--dns'] : [])]);
+    expect(result.code, result.stderr).toBe(0);
+    return { alerts: await readJsonl<Alert>(out), stderr: result.stderr };
+  } finally {
+    await server?.close();
+  }
+}
+
+describe('appwatch simulate', () => {
+  it('is deterministic for a seed', async () => {
+    const args = ['--days', '3', '--users', '30', '--apps', '6', '--log-format', 'log-analytics'];
+    await simulate(join(work, 'a'), [...args, '--seed', 's1']);
+    await simulate(join(work, 'b'), [...args, '--seed', 's1']);
+    await simulate(join(work, 'c'), [...args, '--seed', 's2']);
+    expect(await treeHash(join(work, 'a'))).toBe(await treeHash(join(work, 'b')));
+    expect(await treeHash(join(work, 'a'))).not.toBe(await treeHash(join(work, 'c')));
+  });
+
+  it('refuses what it cannot do, naming the option', async () => {
+    const days = await runCli(['simulate', '--out', join(work, 'x'), '--days', '0']);
+    expect(days.code).toBe(2);
+    expect(days.stderr).toMatch(/--days must be a whole number/);
+    const users = await runCli(['simulate', '--out', join(work, 'x'), '--users', '5']);
+    expect(users.stderr).toMatch(/--users must be a whole number from 20/);
+    const scenario = await runCli(['simulate', '--out', join(work, 'x'), '--scenarios', 'row-01-credential-added,phishing-by-fax']);
+    expect(scenario.code).toBe(2);
+    expect(scenario.stderr).toMatch(/unknown scenario phishing-by-fax; known: .*midnight-blizzard/);
+    const short = await runCli(['simulate', '--out', join(work, 'x'), '--days', '2']);
+    expect(short.code).not.toBe(0);
+    expect(short.stderr).toMatch(/at least 3 days/);
+  });
+
+  const formats = ['diagnostic', 'graph', 'log-analytics', 'portal-csv'] as const;
+  const byFormat = new Map<string, Alert[]>();
+
+  for (const format of formats) {
+    it(`every labelled step alerts at its severity: ${format}`, async () => {
+      const dir = join(work, `scenarios-${format}`);
+      await simulate(dir, ['--days', '9', '--users', '120', '--scenarios', 'all', '--log-format', format]);
+      const { alerts, stderr } = await scan(dir, true);
+      expect(stderr).toMatch(/ 0 skipped/);
+      const labels = await readJsonl<Label>(join(dir, 'labels.jsonl'));
+      const report = scoreAlerts(labels, alerts, new Set(['posture']));
+      console.log(`accuracy (${format}):\n${formatReport(report)}`);
+      const failed = report.results.filter((r) => r.outcome === 'missed' || r.outcome === 'wrong-severity');
+      expect(failed.map((r) => `${r.label.scenario} / ${r.label.step}: ${r.outcome}`)).toEqual([]);
+      // Every guide row but the posture one (row 2) has a labelled step that alerted.
+      const rows = new Set(report.results.filter((r) => r.outcome === 'hit').flatMap((r) => r.label.guideRows));
+      expect([...rows].sort((a, b) => a - b)).toEqual([1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]);
+      byFormat.set(format, alerts);
+    });
+  }
+
+  it('gives the same alerts from every format', () => {
+    const signature = (alerts: Alert[]): string[] => alerts.map((a) => `${a.rule.id} ${a.severity} ${a.time.slice(0, 19)}`).sort();
+    const reference = signature(byFormat.get('diagnostic') ?? []);
+    expect(reference.length).toBeGreaterThan(50);
+    for (const format of formats) expect(signature(byFormat.get(format) ?? []), format).toEqual(reference);
+  });
+
+  it('raises nothing high or critical on seven benign days for 500 users, look-alikes included', async () => {
+    const dir = join(work, 'benign');
+    await simulate(dir, ['--days', '7', '--users', '500', '--scenarios', 'none']);
+    // The named look-alikes are in the data.
+    const text = await Promise.all((await files(join(dir, 'logs'))).map((f) => readFile(f, 'utf8')));
+    const count = (needle: string): number => text.reduce((n, t) => n + t.split(needle).length - 1, 0);
+    const config = parse(await readFile(join(dir, 'appwatch.yaml'), 'utf8')) as { context: { allowLists: Record<string, { appIds: string[] }> } };
+    const kiosk = Object.values(config.context.allowLists)[0]!.appIds[0]!;
+    const lookalikes = {
+      'managed-identity certificate rollover': count('"displayName":"Managed Service Identity"'),
+      'consent to a Microsoft first-party app': count('"value":"14d82eec-204b-4c2f-b7e8-296a70dab67e"'),
+      'single-user Mail.ReadBasic grant': count('Mail.ReadBasic\\""'),
+      'loopback http redirect URI on a public client': count('\\"Address\\":\\"http://localhost:'),
+      'ROPC by the allow-listed kiosk app': text.reduce((n, t) => n + t.split('\n').filter((l) => l.includes('"authenticationProtocol":"ropc"') && l.includes(kiosk)).length, 0),
+    };
+    console.log('benign look-alikes in the data:', lookalikes);
+    for (const [name, n] of Object.entries(lookalikes)) expect(n, name).toBeGreaterThan(0);
+
+    const { alerts } = await scan(dir);
+    const bySeverity = new Map<string, number>();
+    for (const a of alerts) bySeverity.set(`${a.severity.padEnd(13)} ${a.rule.title}`, (bySeverity.get(`${a.severity.padEnd(13)} ${a.rule.title}`) ?? 0) + 1);
+    console.log(`benign background, 7 days x 500 users: ${alerts.length} alerts\n${[...bySeverity].sort().map(([k, n]) => `  ${String(n).padStart(4)}  ${k}`).join('\n')}`);
+    const loud = alerts.filter((a) => a.severity === 'high' || a.severity === 'critical');
+    expect(loud.map((a) => `${a.severity}: ${a.summary}`)).toEqual([]);
+    expect(alerts.some((a) => a.rule.id === '8d1e3f5a-6b7c-4d9e-8f1a-5b6c7d8e9f0a'), 'the kiosk ROPC is allow-listed').toBe(false);
+  });
+});
+
+describe('appwatch demo (npm start)', () => {
+  it('simulates, scans, prints the alert table and says where the JSON Lines went', async () => {
+    const out = join(work, 'demo');
+    const result = await runCli(['demo', '--out', out]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^time \(UTC\)\s+severity\s+rule/);
+    expect(result.stdout).toMatch(/critical\s+Application takeover/);
+    expect(result.stderr).toContain(`alerts as JSON Lines: ${join(out, 'alerts.jsonl')}`);
+    const alerts = await readJsonl<Alert>(join(out, 'alerts.jsonl'));
+    expect(alerts.length).toBe(result.stdout.trim().split('\n').length - 2); // the table's rows, without its two header lines
+  });
+});
