@@ -209,7 +209,20 @@ export function summaryTail(events: readonly CanonicalEvent[], entities: Alert['
   return `${sentence}${details.length > 0 ? `; ${details.join('; ')}` : ''}.`;
 }
 
+/** The app's single sign-on mode (guide row 1: "added to a non-SAML flow supporting service principal"). */
+const SSO_TEXT: Readonly<Record<string, string>> = {
+  unknown: ' (single sign-on mode unknown: no --snapshot)',
+  'not-in-snapshot': ' (app not in the snapshot)',
+  saml: ' to a SAML app',
+  none: ' to an app without SAML sign-on',
+  oidc: ' to an app without SAML sign-on',
+  password: ' to an app without SAML sign-on',
+  notSupported: ' to an app without SAML sign-on',
+};
+
 const FLAG_TEXT: Readonly<Record<string, string>> = {
+  'privileged-actor': 'by an account holding a privileged role',
+  'privileged-consent': 'a privileged account consenting for itself',
   'outside-business-hours': 'outside business hours',
   'outside-change-window': 'outside every change window',
   'unapproved-actor': 'by an actor not approved for changes',
@@ -226,7 +239,7 @@ function detailsOf(event: CanonicalEvent): string[] {
   const a = event.appwatch as Record<string, unknown> & {
     permissions?: { added: { value: string; class: string }[]; resource?: { displayName?: string }; allPrincipals?: boolean };
     role?: { displayName?: string; privileged?: boolean };
-    credentials?: { added: { type: string; displayName?: string }[]; first?: boolean };
+    credentials?: { added: { type: string; displayName?: string }[]; first?: boolean; ssoMode?: string };
     uris?: { redirect?: { added: { uri: string; flags: string[] }[] }; logoutUrl?: { blank: boolean } };
     flags?: string[];
   };
@@ -238,7 +251,7 @@ function detailsOf(event: CanonicalEvent): string[] {
   if (a.role?.displayName) out.push(`role ${a.role.displayName}${a.role.privileged ? ' (privileged)' : ''}`);
   if (a.credentials && a.credentials.added.length > 0) {
     const kinds = a.credentials.added.map((c) => `${c.type}${c.displayName ? ` '${c.displayName}'` : ''}`).join(', ');
-    out.push(`adds ${kinds}${a.credentials.first ? ', the app\'s first credential' : ''}`);
+    out.push(`adds ${kinds}${a.credentials.first ? ', the app\'s first credential' : ''}${SSO_TEXT[a.credentials.ssoMode ?? ''] ?? ''}`);
   }
   for (const u of a.uris?.redirect?.added ?? []) out.push(`adds redirect URI ${u.uri}${u.flags.length ? ` (${u.flags.join(', ')})` : ''}`);
   if (a.uris?.logoutUrl?.blank) out.push('sign-out URL removed');

@@ -4,6 +4,7 @@
  * rule and event: the same record read twice gives one alert), and the matches that correlations reference
  * are kept so correlations can be evaluated when the input ends.
  */
+import { markSsoModeUnknown, type SnapshotFacts } from '../posture/snapshot.js';
 import type { CanonicalEvent } from '../model/event.js';
 import { evaluateCorrelations, fieldsFor, valuesOf, type CorrelationInput, type CorrelationResult } from '../detect/correlate.js';
 import type { ContextConfig } from '../config/config.js';
@@ -74,7 +75,13 @@ export class AlertPipeline {
 
   private readonly dns?: DanglingChecker;
 
-  constructor(private readonly ruleset: Ruleset, context: ContextConfig = {}, dns?: DnsOptions | false, private readonly baseline?: Baseline) {
+  constructor(
+    private readonly ruleset: Ruleset,
+    context: ContextConfig = {},
+    dns?: DnsOptions | false,
+    private readonly baseline?: Baseline,
+    private readonly snapshot?: SnapshotFacts,
+  ) {
     this.context = new ContextFlags(context);
     if (dns) this.dns = new DanglingChecker(dns);
     this.referenced = new Set(ruleset.correlations.flatMap((c) => c.rules));
@@ -117,6 +124,8 @@ export class AlertPipeline {
       if (!enriched) enrichEvent(event);
       const contextFlags = this.context.flags(event);
       if (this.baseline) contextFlags.push(...this.baseline.observe(event));
+      if (this.snapshot) contextFlags.push(...this.snapshot.observe(event));
+      else markSsoModeUnknown(event);
       if (contextFlags.length > 0) event.appwatch.flags = [...((event.appwatch.flags as string[] | undefined) ?? []), ...contextFlags];
       for (const match of this.ruleset.match(event, matches)) {
         this.stats.matches++;

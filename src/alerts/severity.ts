@@ -21,15 +21,24 @@ export const RAISING_FLAGS: Readonly<Record<string, string>> = {
   'lookalike-app-name': 'the application name imitates a Microsoft application',
   'generic-app-name': 'the application has a generic name',
   'new-credential-type': 'a credential type the tenant has not used before',
+  'privileged-consent': 'a privileged account consented for itself',
+};
+
+/** Benign by nature: one step down, whatever else is flagged. */
+const LOWERING_FLAGS: Readonly<Record<string, string>> = {
+  'microsoft-first-party': 'a Microsoft first-party application',
+  'saml-signing-certificate': 'a signing certificate on a SAML application (the snapshot says SAML sign-on)',
 };
 
 /** `exempt`: flags the rule itself tests (they are why it matched; they do not raise it a second time). */
 export function severityFor(level: Severity, flags: readonly string[], exempt: readonly string[] = []): { severity: Severity; reasons: string[] } {
   const reasons = [`rule level ${level}`];
   let rank = SEVERITIES.indexOf(level);
-  // Microsoft's own applications doing their own provisioning are benign automation: one step down, first.
-  if (flags.includes('microsoft-first-party') && rank > 0) {
-    return { severity: SEVERITIES[rank - 1]!, reasons: [...reasons, 'lowered: a Microsoft first-party application'] };
+  // Microsoft's own applications doing their own provisioning, a SAML app's token-signing certificate: benign
+  // by nature, one step down, first.
+  const benign = flags.find((f) => LOWERING_FLAGS[f] !== undefined);
+  if (benign && rank > 0) {
+    return { severity: SEVERITIES[rank - 1]!, reasons: [...reasons, `lowered: ${LOWERING_FLAGS[benign]}`] };
   }
   const raising = flags.filter((f) => RAISING_FLAGS[f] !== undefined && !exempt.includes(f));
   // Rules already at their guide level for a flag they test (a privileged-role rule is high) are not

@@ -32,7 +32,8 @@ function parseEntry(text: string): CredentialInfo {
   const fields = new Map<string, string>();
   for (const m of text.replace(/^\[|\]$/g, '').matchAll(/(\w+)=([^,\]]*)/g)) fields.set(m[1]!.toLowerCase(), m[2]!.trim());
   const rawType = fields.get('keytype');
-  const type = /password|symmetric/i.test(rawType ?? '') ? 'password' : /cert|asymmetric|x509/i.test(rawType ?? '') ? 'certificate' : 'other';
+  // AsymmetricX509Cert before Password/Symmetric: "Asymmetric" contains "symmetric".
+  const type = /cert|asymmetric|x509/i.test(rawType ?? '') ? 'certificate' : /password|symmetric/i.test(rawType ?? '') ? 'password' : 'other';
   const info: CredentialInfo = { type };
   const keyId = fields.get('keyidentifier');
   if (keyId) info.keyId = keyId;

@@ -58,3 +58,18 @@ describe('application names', async () => {
     expect(isFirstParty('8e7fe5eb-b7de-4337-8701-00c8d8969ca0')).toBeUndefined();
   });
 });
+
+describe('credential types from KeyDescription', () => {
+  it('AsymmetricX509Cert is a certificate (its name contains "symmetric"), Password and Symmetric are passwords', async () => {
+    const { credentialChange } = await import('./credentials.js');
+    const event = (keyType: string) => ({
+      activityDisplayName: 'Add service principal credentials',
+      targetResources: [{ type: 'ServicePrincipal', modifiedProperties: [{ displayName: 'KeyDescription', oldValue: '[]', newValue: JSON.stringify([`[KeyIdentifier=6f1c3b6e-2d4a-4f8e-9c1b-7a2d3e4f5a6b,KeyType=${keyType},KeyUsage=Verify,DisplayName=CN=payroll]`]) }] }],
+      appwatch: { kind: 'audit', time: '2026-10-01T09:15:02.000Z', origin: { source: 'file', format: 'graph', file: 'x', line: 1 } },
+    });
+    const typeOf = (keyType: string): string | undefined => credentialChange(event(keyType) as never)?.added[0]?.type;
+    expect(typeOf('AsymmetricX509Cert')).toBe('certificate');
+    expect(typeOf('Password')).toBe('password');
+    expect(typeOf('Symmetric')).toBe('password');
+  });
+});

@@ -57,8 +57,8 @@ export interface Label {
   time: string;
   /** The records the alert's evidence must include, each by its `id` and `correlationId` (either may be the one a format keeps). */
   records: { id?: string; correlationId?: string }[];
-  /** Set when the detection needs something beyond the logs (`dns`, `posture`). */
-  needs?: 'dns' | 'posture';
+  /** Set when the detection needs something beyond the logs: `dns` (scan --dns), `snapshot` (scan --snapshot), `posture` (the posture scan). */
+  needs?: 'dns' | 'snapshot' | 'posture';
 }
 
 export interface ScenarioOutput { records: SimRecord[]; labels: Label[]; snapshot: SnapshotChange[] }
@@ -225,6 +225,34 @@ export const SCENARIOS: Record<string, { description: string; run: Scenario }> =
       const actor = person(ctx, 10);
       const r = credentialAdded(ctx, app, userActor(actor, ATTACKER_IP), ctx.day + 2 * HOUR + 13 * MINUTE);
       expect(ctx, 'row-01-credential-added', 'secret added', RULE.credentialAdded, [1], 'critical', [r]);
+    },
+  },
+  'row-01-saml-certificate': {
+    description: 'An administrator adds a token-signing certificate to a SAML app outside the change window: benign by nature once the snapshot says the app uses SAML sign-on.',
+    run(ctx) {
+      const app = webApp(ctx.tenant, 7);
+      app.preferredSingleSignOnMode = 'saml';
+      const admin = ctx.tenant.admins[0]!;
+      const actor = userActor(admin);
+      const cert = { keyId: ctx.rng.guid(), type: 'AsymmetricX509Cert', usage: 'Sign', displayName: `CN=Microsoft Azure Federated SSO Certificate` };
+      const r = emit(ctx, auditRecord(ctx.rng, {
+        timeMs: ctx.day + 10 * HOUR + 20 * MINUTE, activity: 'Add service principal credentials', category: 'ApplicationManagement', operationType: 'Update', actor,
+        targets: [target('ServicePrincipal', app.servicePrincipalId, app.displayName, [
+          changed('KeyDescription', [], keyDescription([cert])),
+          changed('Included Updated Properties', null, 'KeyDescription'),
+        ])],
+        additionalDetails: appDetails(app, actor),
+      }));
+      expect(ctx, 'row-01-saml-certificate', 'signing certificate on a SAML app (scan --snapshot)', RULE.credentialAdded, [1], 'medium', [r], 'snapshot');
+    },
+  },
+  'row-10-privileged-consent': {
+    description: 'An application administrator consents for herself to a SaaS app: a privileged account, once the snapshot gives its roles.',
+    run(ctx) {
+      const admin = ctx.tenant.admins[1]!;
+      const records = userConsent(ctx.rng, ctx.tenant, { timeMs: ctx.day + 10 * HOUR + 40 * MINUTE, user: admin, client: ctx.tenant.saasApps[0]!, clientSpId: ctx.rng.guid(), scope: 'openid profile email User.Read offline_access' });
+      for (const r of records) emit(ctx, r);
+      expect(ctx, 'row-10-privileged-consent', 'consent by a privileged account (scan --snapshot)', RULE.endUserConsent, [10], 'medium', [records[1]!], 'snapshot');
     },
   },
   'row-02-long-lived-credential': {

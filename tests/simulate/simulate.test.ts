@@ -50,14 +50,14 @@ const readJsonl = async <T>(path: string): Promise<T[]> =>
   (await readFile(path, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
 
 /** Scans a simulation's logs with its own appwatch.yaml (and --dns against a resolver serving its zone). */
-async function scan(dir: string, dns = false): Promise<{ alerts: Alert[]; stderr: string }> {
+async function scan(dir: string, dns = false, snapshot = true): Promise<{ alerts: Alert[]; stderr: string }> {
   const config = parse(await readFile(join(dir, 'appwatch.yaml'), 'utf8')) as Record<string, unknown>;
   const server = dns ? await startDnsServer(JSON.parse(await readFile(join(dir, 'dns.json'), 'utf8')) as Zone) : undefined;
   try {
     if (server) config.dns = { servers: [server.address], timeoutMs: 1000 };
     await writeFile(join(dir, 'scan.yaml'), stringify(config));
     const out = join(dir, 'alerts.jsonl');
-    const result = await runCli(['scan', join(dir, 'logs'), '--config', join(dir, 'scan.yaml'), '--format', 'jsonl', '--out', out, ...(dns ? ['--dns'] : [])]);
+    const result = await runCli(['scan', join(dir, 'logs'), '--config', join(dir, 'scan.yaml'), '--format', 'jsonl', '--out', out, ...(dns ? ['--dns'] : []), ...(snapshot ? ['--snapshot', join(dir, 'snapshot.json')] : [])]);
     expect(result.code, result.stderr).toBe(0);
     return { alerts: await readJsonl<Alert>(out), stderr: result.stderr };
   } finally {
@@ -109,6 +109,27 @@ describe('appwatch simulate', () => {
       byFormat.set(format, alerts);
     });
   }
+
+  it('the snapshot is what moves the SAML certificate and the privileged consent', async () => {
+    const dir = join(work, 'scenarios-diagnostic');
+    const { alerts } = await scan(dir, false, false);
+    const labels = (await readJsonl<Label>(join(dir, 'labels.jsonl'))).filter((l) => l.needs === 'snapshot');
+    expect(labels).toHaveLength(2);
+    const report = scoreAlerts(labels, alerts);
+    expect(report.results.map((r) => [r.label.scenario, r.outcome, r.alert?.severity])).toEqual([
+      ['row-01-saml-certificate', 'wrong-severity', 'critical'], // raised: outside the change window, SSO mode unknown
+      ['row-10-privileged-consent', 'wrong-severity', 'low'], // the admin's roles are unknown
+    ]);
+    expect(report.results[0]!.alert!.summary).toContain('single sign-on mode unknown: no --snapshot');
+  });
+
+  it('a snapshot that is not one is refused, naming the file', async () => {
+    const bad = join(work, 'bad-snapshot.json');
+    await writeFile(bad, JSON.stringify({ tenantId: 'x', applications: [] }));
+    const result = await runCli(['scan', join(work, 'scenarios-diagnostic', 'logs', 'insights-activity-logs'), '--snapshot', bad]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`snapshot ${bad}: servicePrincipals must be an array (missing)`);
+  });
 
   it('gives the same alerts from every format', () => {
     const signature = (alerts: Alert[]): string[] => alerts.map((a) => `${a.rule.id} ${a.severity} ${a.time.slice(0, 19)}`).sort();

@@ -27,8 +27,8 @@ export function demoCommand(setExit: (code: number) => void): Command {
       const jsonl = join(options.out, 'alerts.jsonl');
       const scan = scanCommand(setExit);
       scan.exitOverride();
-      await scan.parseAsync([join(options.out, 'logs'), '--config', join(options.out, 'appwatch.yaml'), '--format', 'table', '--jsonl', jsonl, '--quiet', ...(options.full ? ['--full'] : [])], { from: 'user' });
+      await scan.parseAsync([join(options.out, 'logs'), '--config', join(options.out, 'appwatch.yaml'), '--snapshot', join(options.out, 'snapshot.json'), '--format', 'table', '--jsonl', jsonl, '--quiet', ...(options.full ? ['--full'] : [])], { from: 'user' });
       reporter.info(`alerts as JSON Lines: ${jsonl}`);
-      reporter.info(`scan it yourself: appwatch scan ${join(options.out, 'logs')} --config ${join(options.out, 'appwatch.yaml')}`);
+      reporter.info(`scan it yourself: appwatch scan ${join(options.out, 'logs')} --config ${join(options.out, 'appwatch.yaml')} --snapshot ${join(options.out, 'snapshot.json')}`);
     });
 }

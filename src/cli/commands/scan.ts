@@ -15,6 +15,7 @@ import { runIngestion } from '../ingest-run.js';
 import { DataWriter } from '../output.js';
 import { loadRuleset, reportRuleset } from '../rules-loading.js';
 import { renderSummary } from '../summary-view.js';
+import { loadSnapshot, SnapshotError, SnapshotFacts } from '../../posture/snapshot.js';
 import { createReporter } from '../terminal.js';
 import { addReadingOptions, EXIT, ingestionExitCode, resolveReading, type ReadingOptions } from './common.js';
 
@@ -30,6 +31,7 @@ interface ScanOptions extends ReadingOptions {
   dns?: boolean;
   baseline?: string;
   jsonl?: string;
+  snapshot?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -53,6 +55,7 @@ export function scanCommand(setExit: (code: number) => void): Command {
     .option('--placeholder <name=values>', 'values for a %name% placeholder, comma-separated (repeatable)', collect, [])
     .option('--full', 'do not truncate table cells')
     .option('--baseline <file>', 'learn "never seen before" baselines from this file (if present) and save them back after the scan')
+    .option('--snapshot <file>', 'inventory snapshot (appwatch simulate, or the posture scan): the app\'s single sign-on mode where a credential is added, the actor\'s directory roles')
     .option('--dns', 'check in DNS whether hosts of added redirect URIs still resolve (dangling URIs); resolver from dns.servers')
     .option('--stats <file>', 'also write the ingestion and detection summary as JSON to this file')
     .option('--jsonl <file>', 'also write every alert as JSON Lines to this file (a table for people, JSONL for machines, one scan)')
@@ -65,7 +68,18 @@ export function scanCommand(setExit: (code: number) => void): Command {
     const loaded = await loadRuleset({ rules: options.rules, builtin: options.builtin, placeholders: options.placeholder }, reading.config);
     reportRuleset(loaded, reporter);
     const baseline = Baseline.load(options.baseline ?? '', reading.config.baseline.learningDays ?? 7);
-    const pipeline = new AlertPipeline(loaded.ruleset, reading.config.context, options.dns ? reading.config.dns : false, baseline);
+    let snapshot: SnapshotFacts | undefined;
+    if (options.snapshot) {
+      try {
+        snapshot = new SnapshotFacts(loadSnapshot(options.snapshot));
+      } catch (error) {
+        if (!(error instanceof SnapshotError)) throw error;
+        reporter.error(error.message);
+        setExit(EXIT.usage);
+        return;
+      }
+    }
+    const pipeline = new AlertPipeline(loaded.ruleset, reading.config.context, options.dns ? reading.config.dns : false, baseline, snapshot);
     const writer = new DataWriter(options.out);
     const jsonlWriter = options.jsonl ? new DataWriter(options.jsonl) : undefined;
     const kept: Alert[] = [];

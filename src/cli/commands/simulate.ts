@@ -52,7 +52,7 @@ export function simulateCommand(setExit: (code: number) => void): Command {
       const end = new Date(options.start + options.days * DAY - 1).toISOString().slice(0, 10);
       reporter.info(`${total} records (${Object.entries(result.records).map(([k, v]) => `${v} ${k}`).join(', ')}) from ${new Date(options.start).toISOString().slice(0, 10)} to ${end}, ${options.logFormat} format, in ${result.files.length} files under ${options.out}`);
       if (result.attackDay) reporter.info(`${result.labels.length} labelled steps from ${options.scenarios.length} scenarios (attack day ${result.attackDay}) in ${options.out}/labels.jsonl`);
-      reporter.info(`scan it with: appwatch scan ${options.out}/logs --config ${options.out}/appwatch.yaml`);
+      reporter.info(`scan it with: appwatch scan ${options.out}/logs --config ${options.out}/appwatch.yaml --snapshot ${options.out}/snapshot.json`);
       setExit(EXIT.ok);
     });
 }

@@ -1,0 +1,117 @@
+/**
+ * @module posture/snapshot
+ * The inventory snapshot (docs/contracts.md: applications, service principals, role assignments… in Microsoft
+ * Graph's shapes), read for `scan --snapshot`, and the facts it adds to events that logs alone cannot give:
+ * - the service principal's `preferredSingleSignOnMode` where a credential is added (guide row 1: a credential on
+ *   an app without SAML sign-on can authenticate as the app; a certificate on a SAML app signs its tokens);
+ * - the actor's directory roles, and whether Microsoft labels one privileged (row 10: a privileged account
+ *   consenting for itself exposes what it can reach).
+ */
+import { readFileSync } from 'node:fs';
+import { findRole } from '../enrich/catalogue.js';
+import type { CanonicalEvent } from '../model/event.js';
+
+type Json = Record<string, unknown>;
+
+export interface InventorySnapshot {
+  tenantId?: string;
+  collectedAt?: string;
+  applications: Json[];
+  servicePrincipals: Json[];
+  roleAssignments: Json[];
+  roleDefinitions: Json[];
+}
+
+export class SnapshotError extends Error {}
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Reads and checks a snapshot file; errors name the file and what is wrong. */
+export function loadSnapshot(path: string): InventorySnapshot {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new SnapshotError(`snapshot ${path}: ${(error as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new SnapshotError(`snapshot ${path}: not JSON (${(error as Error).message})`);
+  }
+  if (!isObject(value)) throw new SnapshotError(`snapshot ${path}: expected an object {tenantId, collectedAt, applications[], servicePrincipals[], …}`);
+  const list = (key: string, required: boolean): Json[] => {
+    const v = value[key];
+    if (v === undefined && !required) return [];
+    if (!Array.isArray(v)) throw new SnapshotError(`snapshot ${path}: ${key} must be an array${v === undefined ? ' (missing)' : ''}`);
+    const bad = v.findIndex((item) => !isObject(item));
+    if (bad >= 0) throw new SnapshotError(`snapshot ${path}: ${key}[${bad}] is not an object`);
+    return v as Json[];
+  };
+  return {
+    ...(typeof value.tenantId === 'string' ? { tenantId: value.tenantId } : {}),
+    ...(typeof value.collectedAt === 'string' ? { collectedAt: value.collectedAt } : {}),
+    applications: list('applications', true),
+    servicePrincipals: list('servicePrincipals', true),
+    roleAssignments: list('roleAssignments', false),
+    roleDefinitions: list('roleDefinitions', false),
+  };
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** The snapshot indexed for per-event lookups. */
+export class SnapshotFacts {
+  private readonly ssoModeByAppId = new Map<string, string>();
+  private readonly rolesByPrincipal = new Map<string, { displayName: string; privileged: boolean }[]>();
+
+  constructor(snapshot: InventorySnapshot) {
+    for (const sp of snapshot.servicePrincipals) {
+      const appId = str(sp.appId)?.toLowerCase();
+      if (appId) this.ssoModeByAppId.set(appId, str(sp.preferredSingleSignOnMode) ?? 'none');
+    }
+    const definitions = new Map<string, Json>();
+    for (const d of snapshot.roleDefinitions) for (const id of [str(d.id), str(d.templateId)]) if (id) definitions.set(id.toLowerCase(), d);
+    for (const a of snapshot.roleAssignments) {
+      const principal = str(a.principalId)?.toLowerCase();
+      const definitionId = str(a.roleDefinitionId)?.toLowerCase();
+      if (!principal || !definitionId) continue;
+      const definition = definitions.get(definitionId);
+      const templateId = str(definition?.templateId) ?? definitionId;
+      const role = findRole({ templateId, ...(str(definition?.displayName) ? { displayName: str(definition?.displayName)! } : {}) });
+      const roles = this.rolesByPrincipal.get(principal) ?? [];
+      roles.push({ displayName: role?.displayName ?? str(definition?.displayName) ?? templateId, privileged: role?.privileged ?? false });
+      this.rolesByPrincipal.set(principal, roles);
+    }
+  }
+
+  /** Sets what the snapshot knows on the event and returns the context flags it implies. */
+  observe(event: CanonicalEvent): string[] {
+    const flags: string[] = [];
+    const a = event.appwatch as Record<string, unknown> & { credentials?: { added: { type: string }[]; ssoMode?: string }; selfConsent?: boolean };
+    if (a.credentials && a.credentials.added.length > 0) {
+      const appId = typeof a.appId === 'string' ? a.appId.toLowerCase() : undefined;
+      const mode = appId ? this.ssoModeByAppId.get(appId) : undefined;
+      a.credentials.ssoMode = mode ?? 'not-in-snapshot';
+      if (mode === 'saml' && a.credentials.added.every((c) => c.type === 'certificate')) flags.push('saml-signing-certificate');
+    }
+    const by = event.initiatedBy as { user?: { id?: unknown } | null; app?: { servicePrincipalId?: unknown } | null } | undefined;
+    const actorId = str(by?.user?.id) ?? str(by?.app?.servicePrincipalId);
+    const roles = actorId ? this.rolesByPrincipal.get(actorId.toLowerCase()) : undefined;
+    if (roles) {
+      a.actorRoles = roles;
+      if (roles.some((r) => r.privileged)) {
+        flags.push('privileged-actor');
+        if (a.selfConsent === true) flags.push('privileged-consent');
+      }
+    }
+    return flags;
+  }
+}
+
+/** Without a snapshot, a credential event says its app's single sign-on mode is unknown. */
+export function markSsoModeUnknown(event: CanonicalEvent): void {
+  const credentials = (event.appwatch as { credentials?: { added: unknown[]; ssoMode?: string } }).credentials;
+  if (credentials && credentials.added.length > 0 && credentials.ssoMode === undefined) credentials.ssoMode = 'unknown';
+}
