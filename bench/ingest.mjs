@@ -1,6 +1,6 @@
 // Ingestion benchmark for appwatch (`npm run bench`).
 //
-// 1. Generates (or reuses) synthetic diagnostic-settings exports in bench/.data/ (see generate.mjs).
+// 1. Simulates (or reuses) a realistic tenant's diagnostic-settings exports in bench/.data/ (see simulate-data.mjs).
 // 2. Times a bare readline + JSON.parse loop (bare-loop.mjs) and `appwatch scan` on the same files,
 //    each in its own child process, best of BENCH_RUNS runs.
 // 3. Checks that both read the same number of records, then reports throughput and memory against the
@@ -20,7 +20,9 @@ import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { GENERATOR_VERSION } from './generate.mjs';
+import { SIM_VERSION } from './simulate-data.mjs';
+
+const GENERATOR_VERSION = `simulator-${SIM_VERSION}`;
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BENCH = join(ROOT, 'bench');
@@ -44,10 +46,10 @@ const TARGETS = {
 // The input files. At BENCH_SCALE ≠ 1 the names get a `.x<scale>` infix so a quick smoke run does not
 // throw away the full-size cache.
 const FILES = {
-  small: { name: 'mixed-0.25gb.jsonl', format: 'jsonl', size: 0.25 * GB },
-  large: { name: 'mixed-2gb.jsonl', format: 'jsonl', size: 2 * GB },
-  throughput: { name: 'mixed-0.5gb.jsonl', format: 'jsonl', size: 0.5 * GB },
-  document: { name: 'records-2gb.json', format: 'records', size: 2 * GB },
+  small: { name: 'tenant-0.25gb.jsonl', format: 'jsonl', size: 0.25 * GB },
+  large: { name: 'tenant-2gb.jsonl', format: 'jsonl', size: 2 * GB },
+  throughput: { name: 'tenant-0.5gb.jsonl', format: 'jsonl', size: 0.5 * GB },
+  document: { name: 'tenant-records-2gb.json', format: 'records', size: 2 * GB },
 };
 for (const [key, f] of Object.entries(FILES)) {
   if (SCALE !== 1) f.name = f.name.replace(/(\.jsonl?)$/, `.x${SCALE}$1`);
@@ -182,7 +184,7 @@ async function ensureData() {
 
 function inWorker(task) {
   return new Promise((resolvePromise, reject) => {
-    const w = new Worker(new URL('./generate.mjs', import.meta.url), { workerData: task });
+    const w = new Worker(new URL('./simulate-data.mjs', import.meta.url), { workerData: task });
     let result;
     w.once('message', (m) => { result = m; });
     w.once('error', reject);

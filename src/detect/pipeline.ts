@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import type { EventKind } from '../model/event.js';
+import type { EventKind, SignInType } from '../model/event.js';
 import { parseModifierChain } from '../sigma/modifiers.js';
 import type { SigmaFieldItem, SigmaLogsource, SigmaRule, SigmaScalar, SigmaSearch } from '../sigma/types.js';
 
@@ -27,7 +27,7 @@ interface Rewrite {
 }
 
 interface PipelineData {
-  logsources: { match: Partial<SigmaLogsource>; kinds?: EventKind[]; inactive?: string }[];
+  logsources: { match: Partial<SigmaLogsource>; kinds?: EventKind[]; signInTypes?: SignInType[]; mapping?: string; inactive?: string }[];
   fields: Record<string, Record<string, string>>;
   rewrites: Rewrite[];
 }
@@ -39,6 +39,10 @@ export interface AppliedRepair {
 
 export interface Routing {
   kinds: EventKind[];
+  /** For sign-ins: the sign-in categories the log source means (all four when absent). */
+  signInTypes?: SignInType[];
+  /** The service whose field mapping and value rewrites apply (the log source's own when absent). */
+  mapping?: string;
   inactive?: string;
 }
 
@@ -69,7 +73,8 @@ export function routeLogsource(logsource: SigmaLogsource): Routing {
   for (const entry of data().pipeline.logsources) {
     const fits = Object.entries(entry.match).every(([k, v]) => logsource[k as keyof SigmaLogsource] === v);
     if (!fits) continue;
-    return entry.inactive ? { kinds: [], inactive: entry.inactive } : { kinds: entry.kinds ?? [] };
+    if (entry.inactive) return { kinds: [], inactive: entry.inactive };
+    return { kinds: entry.kinds ?? [], ...(entry.signInTypes ? { signInTypes: entry.signInTypes } : {}), ...(entry.mapping ? { mapping: entry.mapping } : {}) };
   }
   return { kinds: [], inactive: `service ${logsource.service} of product azure is not one appwatch reads` };
 }
@@ -119,7 +124,7 @@ export interface MappedRule {
 export function mapRule(rule: SigmaRule): MappedRule {
   const { pipeline, repairs } = data();
   const routing = routeLogsource(rule.logsource);
-  const service = rule.logsource.product === 'azure' ? rule.logsource.service : undefined;
+  const service = rule.logsource.product === 'azure' ? routing.mapping ?? rule.logsource.service : undefined;
   const fieldMap = new Map(Object.entries(service ? pipeline.fields[service] ?? {} : {}).map(([k, v]) => [k.toLowerCase(), v]));
   const applied: AppliedRepair[] = [];
   const searches = new Map<string, SigmaSearch>();

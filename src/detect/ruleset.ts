@@ -4,7 +4,7 @@
  * tested only against the rules that can match it: those routed to its kind, narrowed by the exact activity
  * (operation) names a rule requires. Rules that defeat the index (keywords, wildcards) are always tested.
  */
-import type { CanonicalEvent, EventKind } from '../model/event.js';
+import { SIGNIN_TYPES, type CanonicalEvent, type EventKind } from '../model/event.js';
 import { candidatePaths, fieldAccessor } from '../model/field-resolver.js';
 import { diagnostic, SigmaError, type SigmaDiagnostic } from '../sigma/diagnostics.js';
 import { parseModifierChain } from '../sigma/modifiers.js';
@@ -140,7 +140,8 @@ export class Ruleset {
   readonly correlations: SigmaCorrelation[] = [];
   readonly filters: SigmaFilter[] = [];
   readonly diagnostics: SigmaDiagnostic[] = [];
-  private readonly byKind = new Map<EventKind, KindIndex>();
+  /** Rules by routing key: event kind, sign-ins by category (routingKeys). */
+  private readonly byKind = new Map<string, KindIndex>();
   private readonly evaluable: CompiledRule[] = [];
 
   constructor(documents: readonly { document: SigmaDocument; source: RuleSource }[], private readonly options: RulesetOptions) {
@@ -156,9 +157,9 @@ export class Ruleset {
     for (const rule of this.rules) {
       if (!rule.predicate) continue;
       this.evaluable.push(rule);
-      for (const kind of rule.routing.kinds) {
-        let slot = this.byKind.get(kind);
-        if (!slot) this.byKind.set(kind, (slot = { always: [], byField: new Map() }));
+      for (const key of routingKeys(rule.routing)) {
+        let slot = this.byKind.get(key);
+        if (!slot) this.byKind.set(key, (slot = { always: [], byField: new Map() }));
         if (rule.indexKey) {
           let entry = slot.byField.get(rule.indexKey.field);
           if (!entry) slot.byField.set(rule.indexKey.field, (entry = { access: fieldAccessor(rule.indexKey.field), byValue: new Map() }));
@@ -219,7 +220,7 @@ export class Ruleset {
       for (const rule of this.evaluable) if (rule.predicate!(event)) out.push({ rule, event });
       return out;
     }
-    const slot = this.byKind.get(kind);
+    const slot = this.byKind.get(kind === 'signin' ? `signin:${signInTypeOf(event)}` : kind);
     if (!slot) return out;
     for (const rule of slot.always) if (rule.predicate!(event)) out.push({ rule, event });
     for (const { access, byValue } of slot.byField.values()) {
@@ -247,4 +248,21 @@ export class Ruleset {
   get inactive(): CompiledRule[] {
     return this.rules.filter((r) => r.routing.inactive !== undefined);
   }
+}
+
+/**
+ * The index slots a rule lives in: its event kinds, sign-ins split by category (`signin:interactiveUser`, …) so
+ * a rule for one category is never tested on the others; `signin:?` holds events whose category is unknown.
+ */
+function routingKeys(routing: Routing): string[] {
+  return routing.kinds.flatMap((kind) => {
+    if (kind !== 'signin') return [kind];
+    return routing.signInTypes ? routing.signInTypes.map((t) => `signin:${t}`) : [...SIGNIN_TYPES.map((t) => `signin:${t}`), 'signin:?'];
+  });
+}
+
+function signInTypeOf(event: CanonicalEvent): string {
+  const types = event.signInEventTypes;
+  const first = Array.isArray(types) ? types[0] : undefined;
+  return typeof first === 'string' && (SIGNIN_TYPES as readonly string[]).includes(first) ? first : '?';
 }

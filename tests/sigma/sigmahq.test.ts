@@ -180,10 +180,38 @@ describe.skipIf(!HAS_SIGMAHQ)('SigmaHQ Azure rules', () => {
     let compared = 0;
     for (const e of all) {
       const indexed = ruleset.match(e).map((m) => m.rule.rule.id).sort();
-      const naive = ruleset.rules.filter((r) => r.predicate && (e.appwatch.kind === 'event' || r.routing.kinds.includes(e.appwatch.kind)) && r.predicate(e)).map((r) => r.rule.id).sort();
+      // A rule for some sign-in categories only (signinlogs: interactive) is not tested on the others.
+      const category = (e.signInEventTypes as string[] | undefined)?.[0];
+      const routed = (r: (typeof ruleset.rules)[number]): boolean => e.appwatch.kind === 'event'
+        || (r.routing.kinds.includes(e.appwatch.kind) && (e.appwatch.kind !== 'signin' || !r.routing.signInTypes || r.routing.signInTypes.includes(category as never)));
+      const naive = ruleset.rules.filter((r) => r.predicate && routed(r) && r.predicate(e)).map((r) => r.rule.id).sort();
       expect(indexed).toEqual(naive);
       compared += naive.length;
     }
     expect(compared).toBeGreaterThan(50);
+  });
+});
+
+describe('sign-in log sources', () => {
+  const rules = (service: string): string => `title: single factor\nid: 00000000-0000-4000-8000-0000000000a1\nlogsource: {product: azure, service: ${service}}\ndetection:\n    selection:\n        Status: Success\n        AuthenticationRequirement: singleFactorAuthentication\n    condition: selection\n`;
+  const signIn = (type: string): CanonicalEvent => ({
+    id: `8949d7dd-3a72-4ec3-a426-2f462e69ae4${type.length % 10}`, createdDateTime: '2026-10-01T12:05:19Z', userPrincipalName: 'carol@contoso.com',
+    appId: '1fec8e78-bce4-4aaf-ab1b-5451cc387264', status: { errorCode: 0 }, authenticationRequirement: 'singleFactorAuthentication', signInEventTypes: [type],
+    appwatch: { kind: 'signin', time: '2026-10-01T12:05:19.000Z', origin: { source: 'file', format: 'graph', file: 'signIns.json', line: 1 } },
+  });
+  const types = ['interactiveUser', 'nonInteractiveUser', 'servicePrincipal', 'managedIdentity'];
+  const matching = async (service: string): Promise<string[]> => {
+    const { compile } = await import('../helpers/sigma.js');
+    const { ruleset } = compile(rules(service));
+    return types.filter((t) => ruleset.match(signIn(t)).length > 0);
+  };
+  it('signinlogs is the SignInLogs category (interactive), as SigmaHQ writes its rules and Sentinel runs them', async () => {
+    expect(await matching('signinlogs')).toEqual(['interactiveUser']);
+  });
+  it("appwatch's extensions name the other categories, and usersigninlogs both user ones", async () => {
+    expect(await matching('noninteractiveusersigninlogs')).toEqual(['nonInteractiveUser']);
+    expect(await matching('serviceprincipalsigninlogs')).toEqual(['servicePrincipal']);
+    expect(await matching('managedidentitysigninlogs')).toEqual(['managedIdentity']);
+    expect(await matching('usersigninlogs')).toEqual(['interactiveUser', 'nonInteractiveUser']);
   });
 });
