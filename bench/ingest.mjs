@@ -10,7 +10,7 @@
 // mismatch or any error.
 //
 // Env: BENCH_SCALE (default 1) scales every file size; BENCH_RUNS (default 2) runs per measurement;
-//      BENCH_SEED (default "appwatch-bench") seeds the generator; APPWATCH_BIN (default bin/appwatch.js)
+//      BENCH_SEED (default "appwatch-bench") seeds the simulator; APPWATCH_BIN (default bin/appwatch.js)
 //      is the CLI to run (a .js/.mjs/.cjs file runs under this Node, anything else is executed directly).
 
 import { spawn } from 'node:child_process';
@@ -94,7 +94,7 @@ async function main() {
   app.document = [];
   for (let i = 0; i < RUNS; i++) app.document.push(await runAppwatch(document));
 
-  // Every run must agree with the generator's own count (and so with each other).
+  // Every run must agree with the simulator's own count (and so with each other).
   for (const f of Object.values(FILES)) {
     for (const r of bare[f.key] ?? []) checkCount(f, 'bare loop', r.records);
     for (const r of app[f.key]) checkCount(f, 'appwatch', r.recordsRead);
@@ -260,7 +260,7 @@ async function runAppwatch(f) {
 
 function checkCount(f, who, n) {
   if (n === f.records) return;
-  const msg = `${f.name}: ${who} read ${n} records, the generator wrote ${f.records}`;
+  const msg = `${f.name}: ${who} read ${n} records, the simulator wrote ${f.records}`;
   if (!mismatches.includes(msg)) {
     mismatches.push(msg);
     console.log(`!!!!! RECORD COUNT MISMATCH: ${msg}`);

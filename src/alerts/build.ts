@@ -239,7 +239,7 @@ function detailsOf(event: CanonicalEvent): string[] {
   const a = event.appwatch as Record<string, unknown> & {
     permissions?: { added: { value: string; class: string }[]; resource?: { displayName?: string }; allPrincipals?: boolean };
     role?: { displayName?: string; privileged?: boolean };
-    credentials?: { added: { type: string; displayName?: string }[]; first?: boolean; ssoMode?: string };
+    credentials?: { added: { type: string; displayName?: string; lifetimeDays?: number; policyDays?: number }[]; first?: boolean; ssoMode?: string };
     uris?: { redirect?: { added: { uri: string; flags: string[] }[] }; logoutUrl?: { blank: boolean } };
     flags?: string[];
   };
@@ -250,7 +250,7 @@ function detailsOf(event: CanonicalEvent): string[] {
   }
   if (a.role?.displayName) out.push(`role ${a.role.displayName}${a.role.privileged ? ' (privileged)' : ''}`);
   if (a.credentials && a.credentials.added.length > 0) {
-    const kinds = a.credentials.added.map((c) => `${c.type}${c.displayName ? ` '${c.displayName}'` : ''}`).join(', ');
+    const kinds = a.credentials.added.map((c) => `${c.type}${c.displayName ? ` '${c.displayName}'` : ''}${c.lifetimeDays !== undefined ? ` valid ${c.lifetimeDays} days${c.policyDays !== undefined ? ` (policy ${c.policyDays})` : ''}` : ''}`).join(', ');
     out.push(`adds ${kinds}${a.credentials.first ? ', the app\'s first credential' : ''}${SSO_TEXT[a.credentials.ssoMode ?? ''] ?? ''}`);
   }
   for (const u of a.uris?.redirect?.added ?? []) out.push(`adds redirect URI ${u.uri}${u.flags.length ? ` (${u.flags.join(', ')})` : ''}`);

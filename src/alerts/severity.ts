@@ -22,6 +22,7 @@ export const RAISING_FLAGS: Readonly<Record<string, string>> = {
   'generic-app-name': 'the application has a generic name',
   'new-credential-type': 'a credential type the tenant has not used before',
   'privileged-consent': 'a privileged account consented for itself',
+  'credential-lifetime-exceeds-policy': "the credential outlives the tenant's lifetime policy",
 };
 
 /** Benign by nature: one step down, whatever else is flagged. */

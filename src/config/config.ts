@@ -29,6 +29,8 @@ export interface AppwatchConfig {
   baseline: { learningDays?: number };
   /** Tenant thresholds of the built-in correlations, by name (consentUsers, massSecretReads). */
   thresholds: Record<string, number>;
+  /** Credential policy (guide row 2): the longest lifetime allowed per credential type, in days. */
+  credentials: { maxLifetimeDays?: { password?: number; certificate?: number } };
 }
 
 /** What the tenant considers normal: sets the context flags that raise or lower an alert's severity. */
@@ -126,7 +128,13 @@ const SCHEMA: Schema = {
     consentUsers: aPositiveInteger,
     massSecretReads: aPositiveInteger,
   },
+  credentials: {
+    maxLifetimeDays: { password: aPositiveInteger, certificate: aPositiveInteger },
+  },
 };
+
+/** The guide's usual policy when appwatch.yaml sets none: secrets 180 days, certificates a year. */
+export const DEFAULT_MAX_LIFETIME_DAYS = { password: 180, certificate: 365 } as const;
 
 export const DEFAULT_CONFIG_FILE = 'appwatch.yaml';
 
@@ -135,7 +143,7 @@ export function loadConfig(explicitPath?: string, cwd = process.cwd()): { config
   const path = explicitPath ? resolve(cwd, explicitPath) : resolve(cwd, DEFAULT_CONFIG_FILE);
   if (!existsSync(path)) {
     if (explicitPath) throw new ConfigError('no such file', explicitPath);
-    return { config: { ingest: {}, output: {}, sigma: {}, context: {}, dns: {}, baseline: {}, thresholds: {} } };
+    return { config: { ingest: {}, output: {}, sigma: {}, context: {}, dns: {}, baseline: {}, thresholds: {}, credentials: {} } };
   }
   const text = readFileSync(path, 'utf8');
   return { config: parseConfig(text, explicitPath ?? DEFAULT_CONFIG_FILE), file: path };
@@ -148,7 +156,7 @@ export function parseConfig(text: string, file: string): AppwatchConfig {
     const error = doc.errors[0]!;
     throw new ConfigError(`invalid YAML: ${error.message.split('\n')[0]}`, file, lineCounter.linePos(error.pos[0]).line);
   }
-  const config: AppwatchConfig = { ingest: {}, output: {}, sigma: {}, context: {}, dns: {}, baseline: {}, thresholds: {} };
+  const config: AppwatchConfig = { ingest: {}, output: {}, sigma: {}, context: {}, dns: {}, baseline: {}, thresholds: {}, credentials: {} };
   if (doc.contents === null) return config;
   validate(doc.contents as Node, SCHEMA, '', config as unknown as Record<string, unknown>, file, lineCounter);
   return config;

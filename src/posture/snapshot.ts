@@ -5,7 +5,8 @@
  * - the service principal's `preferredSingleSignOnMode` where a credential is added (guide row 1: a credential on
  *   an app without SAML sign-on can authenticate as the app; a certificate on a SAML app signs its tokens);
  * - the actor's directory roles, and whether Microsoft labels one privileged (row 10: a privileged account
- *   consenting for itself exposes what it can reach).
+ *   consenting for itself exposes what it can reach);
+ * - the lifetime of a credential the event adds, against the tenant's policy (row 2: audit logs carry no dates).
  */
 import { readFileSync } from 'node:fs';
 import { findRole } from '../enrich/catalogue.js';
@@ -62,11 +63,24 @@ export function loadSnapshot(path: string): InventorySnapshot {
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** The snapshot indexed for per-event lookups. */
+export interface LifetimePolicy { password: number; certificate: number }
+
 export class SnapshotFacts {
   private readonly ssoModeByAppId = new Map<string, string>();
   private readonly rolesByPrincipal = new Map<string, { displayName: string; privileged: boolean }[]>();
+  private readonly credentialDates = new Map<string, { start: number; end: number }>();
 
-  constructor(snapshot: InventorySnapshot) {
+  constructor(snapshot: InventorySnapshot, private readonly policy: LifetimePolicy = { password: 180, certificate: 365 }) {
+    for (const owner of [...snapshot.applications, ...snapshot.servicePrincipals]) {
+      for (const list of [owner.passwordCredentials, owner.keyCredentials]) {
+        for (const c of Array.isArray(list) ? (list as Json[]) : []) {
+          const keyId = str(c.keyId)?.toLowerCase();
+          const start = Date.parse(String(c.startDateTime));
+          const end = Date.parse(String(c.endDateTime));
+          if (keyId && Number.isFinite(start) && Number.isFinite(end)) this.credentialDates.set(keyId, { start, end });
+        }
+      }
+    }
     for (const sp of snapshot.servicePrincipals) {
       const appId = str(sp.appId)?.toLowerCase();
       if (appId) this.ssoModeByAppId.set(appId, str(sp.preferredSingleSignOnMode) ?? 'none');
@@ -89,8 +103,21 @@ export class SnapshotFacts {
   /** Sets what the snapshot knows on the event and returns the context flags it implies. */
   observe(event: CanonicalEvent): string[] {
     const flags: string[] = [];
-    const a = event.appwatch as Record<string, unknown> & { credentials?: { added: { type: string }[]; ssoMode?: string }; selfConsent?: boolean };
+    const a = event.appwatch as Record<string, unknown> & {
+      credentials?: { added: { type: string; keyId?: string; lifetimeDays?: number; policyDays?: number }[]; ssoMode?: string };
+      selfConsent?: boolean;
+    };
     if (a.credentials && a.credentials.added.length > 0) {
+      for (const c of a.credentials.added) {
+        const dates = c.keyId ? this.credentialDates.get(c.keyId.toLowerCase()) : undefined;
+        if (!dates) continue;
+        c.lifetimeDays = Math.round((dates.end - dates.start) / 86_400_000);
+        const policy = c.type === 'certificate' ? this.policy.certificate : c.type === 'password' ? this.policy.password : undefined;
+        if (policy !== undefined) {
+          c.policyDays = policy;
+          if (c.lifetimeDays > policy) flags.push('credential-lifetime-exceeds-policy');
+        }
+      }
       const appId = typeof a.appId === 'string' ? a.appId.toLowerCase() : undefined;
       const mode = appId ? this.ssoModeByAppId.get(appId) : undefined;
       a.credentials.ssoMode = mode ?? 'not-in-snapshot';
@@ -106,7 +133,7 @@ export class SnapshotFacts {
         if (a.selfConsent === true) flags.push('privileged-consent');
       }
     }
-    return flags;
+    return [...new Set(flags)];
   }
 }
 

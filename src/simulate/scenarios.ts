@@ -6,7 +6,7 @@
  * URI hijack to a dangling host, Key Vault exfiltration by a new caller, and an access policy added then removed.
  */
 import type { Severity } from '../model/severity.js';
-import { DAY, HOUR, MINUTE, ropcKioskApp, userConsent } from './background.js';
+import { changeWindowOf, DAY, HOUR, MINUTE, ropcKioskApp, userConsent } from './background.js';
 import type { Rng } from './random.js';
 import {
   activityRecord, appAddresses, appDetails, auditRecord, changed, keyDescription, signInRecord, target, vaultRecord,
@@ -260,9 +260,25 @@ export const SCENARIOS: Record<string, { description: string; run: Scenario }> =
     run(ctx) {
       const app = daemon(ctx.tenant, 2);
       const keyId = ctx.rng.guid();
-      const start = ctx.day - 200 * DAY;
-      ctx.out.snapshot.push({ kind: 'credential', appObjectId: app.objectId, keyId, type: 'Password', displayName: 'never-expires', startDateTime: new Date(start).toISOString(), endDateTime: new Date(start + 3652 * DAY).toISOString() });
-      ctx.out.labels.push({ scenario: 'row-02-long-lived-credential', step: 'ten-year secret in the snapshot', ruleId: null, guideRows: [2], severity: 'medium', time: new Date(start).toISOString(), records: [{ id: keyId }], needs: 'posture' });
+      // Added by an approved administrator inside the last change window: routine, but for its lifetime, which
+      // only the snapshot knows (audit logs carry no credential dates).
+      let windowStart = ctx.day + 13 * HOUR;
+      for (let d = ctx.day; d > ctx.day - 7 * DAY; d -= DAY) {
+        const w = changeWindowOf(d);
+        if (w) { windowStart = w.start + 30 * MINUTE; break; }
+      }
+      ctx.out.snapshot.push({ kind: 'credential', appObjectId: app.objectId, keyId, type: 'Password', displayName: 'never-expires', startDateTime: new Date(windowStart).toISOString(), endDateTime: new Date(windowStart + 3652 * DAY).toISOString() });
+      const actor = userActor(ctx.tenant.admins[2]!);
+      const r = emit(ctx, auditRecord(ctx.rng, {
+        timeMs: windowStart, activity: 'Update application \u2013 Certificates and secrets management ', category: 'ApplicationManagement', operationType: 'Update', actor,
+        targets: [target('Application', app.objectId, app.displayName, [
+          changed('KeyDescription', keyDescription(app.credentials), keyDescription([...app.credentials, { keyId, type: 'Password', usage: 'Verify', displayName: 'never-expires' }])),
+          changed('Included Updated Properties', null, 'KeyDescription'),
+        ])],
+        additionalDetails: appDetails(app, actor),
+      }));
+      expect(ctx, 'row-02-long-lived-credential', 'ten-year secret added (scan --snapshot gives its lifetime)', RULE.credentialAdded, [1, 2], 'critical', [r], 'snapshot');
+      ctx.out.labels.push({ scenario: 'row-02-long-lived-credential', step: 'ten-year secret in the snapshot (posture)', ruleId: null, guideRows: [2], severity: 'medium', time: new Date(windowStart).toISOString(), records: [{ id: keyId }], needs: 'posture' });
     },
   },
   'row-03-app-assigned-role': {

@@ -103,24 +103,43 @@ describe('appwatch simulate', () => {
       console.log(`accuracy (${format}):\n${formatReport(report)}`);
       const failed = report.results.filter((r) => r.outcome === 'missed' || r.outcome === 'wrong-severity');
       expect(failed.map((r) => `${r.label.scenario} / ${r.label.step}: ${r.outcome}`)).toEqual([]);
-      // Every guide row but the posture one (row 2) has a labelled step that alerted.
+      // Every guide row has a labelled step that alerted (row 2 through the snapshot's credential dates).
       const rows = new Set(report.results.filter((r) => r.outcome === 'hit').flatMap((r) => r.label.guideRows));
-      expect([...rows].sort((a, b) => a - b)).toEqual([1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]);
+      expect([...rows].sort((a, b) => a - b)).toEqual(Array.from({ length: 18 }, (_, i) => i + 1));
       byFormat.set(format, alerts);
     });
   }
 
-  it('the snapshot is what moves the SAML certificate and the privileged consent', async () => {
+  it('the snapshot is what moves the SAML certificate, the ten-year secret and the privileged consent', async () => {
     const dir = join(work, 'scenarios-diagnostic');
     const { alerts } = await scan(dir, false, false);
     const labels = (await readJsonl<Label>(join(dir, 'labels.jsonl'))).filter((l) => l.needs === 'snapshot');
-    expect(labels).toHaveLength(2);
+    expect(labels).toHaveLength(3);
     const report = scoreAlerts(labels, alerts);
-    expect(report.results.map((r) => [r.label.scenario, r.outcome, r.alert?.severity])).toEqual([
+    expect(report.results.map((r) => [r.label.scenario, r.outcome, r.alert?.severity]).sort()).toEqual([
       ['row-01-saml-certificate', 'wrong-severity', 'critical'], // raised: outside the change window, SSO mode unknown
+      ['row-02-long-lived-credential', 'wrong-severity', 'medium'], // routine: approved admin in a change window
       ['row-10-privileged-consent', 'wrong-severity', 'low'], // the admin's roles are unknown
     ]);
     expect(report.results[0]!.alert!.summary).toContain('single sign-on mode unknown: no --snapshot');
+  });
+
+  it("the credential lifetime policy comes from appwatch.yaml (credentials.maxLifetimeDays)", async () => {
+    const dir = join(work, 'scenarios-diagnostic');
+    const config = parse(await readFile(join(dir, 'appwatch.yaml'), 'utf8')) as Record<string, unknown>;
+    const lenient = join(dir, 'lenient.yaml');
+    await writeFile(lenient, stringify({ ...config, credentials: { maxLifetimeDays: { password: 4000 } } }));
+    const out = join(dir, 'lenient.jsonl');
+    const result = await runCli(['scan', join(dir, 'logs'), '--config', lenient, '--snapshot', join(dir, 'snapshot.json'), '--format', 'jsonl', '--out', out, '-q']);
+    expect(result.code, result.stderr).toBe(0);
+    const label = (await readJsonl<Label>(join(dir, 'labels.jsonl'))).filter((l) => l.scenario === 'row-02-long-lived-credential' && l.ruleId);
+    const [r] = scoreAlerts(label, await readJsonl<Alert>(out)).results;
+    expect([r!.outcome, r!.alert?.severity]).toEqual(['wrong-severity', 'medium']); // within a 4000-day policy: routine
+    expect(r!.alert!.summary).toContain("password 'never-expires' valid 3652 days (policy 4000)");
+    await writeFile(lenient, 'credentials:\n  maxLifetimeDays:\n    password: forever\n');
+    const bad = await runCli(['scan', join(dir, 'logs', 'insights-activity-logs'), '--config', lenient]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/credentials\.maxLifetimeDays\.password.*must be a positive whole number/);
   });
 
   it('a snapshot that is not one is refused, naming the file', async () => {

@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { AlertPipeline } from '../../alerts/pipeline.js';
 import { Baseline } from '../../enrich/baseline.js';
 import type { Alert } from '../../alerts/types.js';
-import { OUTPUT_FORMATS, type OutputFormat } from '../../config/config.js';
+import { DEFAULT_MAX_LIFETIME_DAYS, OUTPUT_FORMATS, type OutputFormat } from '../../config/config.js';
 import { SEVERITIES, severityRank, type Severity } from '../../model/severity.js';
 import { alertJson, csvHeader, csvRow, ocsfFinding, renderTable } from '../../sinks/formats.js';
 import { runIngestion } from '../ingest-run.js';
@@ -71,7 +71,7 @@ export function scanCommand(setExit: (code: number) => void): Command {
     let snapshot: SnapshotFacts | undefined;
     if (options.snapshot) {
       try {
-        snapshot = new SnapshotFacts(loadSnapshot(options.snapshot));
+        snapshot = new SnapshotFacts(loadSnapshot(options.snapshot), { ...DEFAULT_MAX_LIFETIME_DAYS, ...reading.config.credentials.maxLifetimeDays });
       } catch (error) {
         if (!(error instanceof SnapshotError)) throw error;
         reporter.error(error.message);
