@@ -47,7 +47,9 @@ export function toDiagnosticRecord(sim: SimRecord, tenant: Tenant): Json {
   }
   const status = r.status as { errorCode: number; failureReason: string };
   const place = r.location as { countryOrRegion?: string };
-  const { signInEventTypes: _types, ...properties } = r;
+  // A key-by-key copy: object rest on records this size is several times slower.
+  const properties: Json = {};
+  for (const key in r) if (key !== 'signInEventTypes') properties[key] = r[key];
   return {
     ...envelope,
     resultType: String(status.errorCode), resultSignature: 'None',
