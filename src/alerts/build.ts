@@ -150,7 +150,7 @@ interface PreparedRule {
   level: Severity;
   wire: Alert['rule'];
   context: Alert['context'];
-  accessors: [string, (e: CanonicalEvent) => unknown[]][];
+  accessors: [string, (e: CanonicalEvent) => readonly unknown[]][];
 }
 
 const prepared = new WeakMap<object, PreparedRule>();

@@ -5,7 +5,7 @@
  * (operation) names a rule requires. Rules that defeat the index (keywords, wildcards) are always tested.
  */
 import { SIGNIN_TYPES, type CanonicalEvent, type EventKind } from '../model/event.js';
-import { candidatePaths, fieldAccessor } from '../model/field-resolver.js';
+import { candidatePaths, fieldAccessor, fieldEpoch } from '../model/field-resolver.js';
 import { diagnostic, SigmaError, type SigmaDiagnostic } from '../sigma/diagnostics.js';
 import { parseModifierChain } from '../sigma/modifiers.js';
 import type { ConditionNode, SigmaCorrelation, SigmaDocument, SigmaFieldItem, SigmaFilter, SigmaRule, SigmaSearch } from '../sigma/types.js';
@@ -110,7 +110,7 @@ const LOW_SELECTIVITY = new Set([
 interface KindIndex {
   always: CompiledRule[];
   /** field → (value in lower case → rules). */
-  byField: Map<string, { access: (e: CanonicalEvent) => unknown[]; byValue: Map<string, CompiledRule[]> }>;
+  byField: Map<string, { access: (e: CanonicalEvent) => readonly unknown[]; byValue: Map<string, CompiledRule[]> }>;
 }
 
 /** The index form of an event value: as the matcher compares it (objects as JSON text), folded. */
@@ -215,6 +215,7 @@ export class Ruleset {
 
   /** Rules that matched the event. Plain JSON events (`kind: event`) are tested against every rule. */
   match(event: CanonicalEvent, out: RuleMatch[] = []): RuleMatch[] {
+    fieldEpoch(); // the event may have changed since its fields were last read (enrichment, context flags)
     const kind = event.appwatch.kind;
     if (kind === 'event') {
       for (const rule of this.evaluable) if (rule.predicate!(event)) out.push({ rule, event });

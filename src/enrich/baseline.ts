@@ -18,12 +18,14 @@ export interface BaselineState {
   credentialTypes: string[];
 }
 
+const NONE: string[] = [];
 const DAY = 86_400_000;
 
 export class Baseline {
   private readonly vaultCallers = new Map<string, Set<string>>();
   private readonly credentialTypes = new Set<string>();
   private start?: number;
+  private startIso?: string;
   readonly learningDays: number;
 
   constructor(state?: Partial<BaselineState>, learningDays = 7) {
@@ -56,9 +58,17 @@ export class Baseline {
 
   /** Flags for an event against what was learned before it; then learns it. */
   observe(event: CanonicalEvent): string[] {
-    const time = Date.parse(event.appwatch.time);
-    if (this.start === undefined || time < this.start) this.start = time;
-    const learning = time < this.start + this.learningDays * DAY;
+    const iso = event.appwatch.time;
+    // appwatch.time is always ISO UTC with milliseconds, so text order is time order: parse only what matters.
+    if (this.startIso === undefined || iso < this.startIso) {
+      const t = Date.parse(iso);
+      if (this.start === undefined || t < this.start) this.start = t;
+      this.startIso = new Date(this.start).toISOString();
+    }
+    const added = (event.appwatch.credentials as { added?: { type: string }[] } | undefined)?.added ?? [];
+    if (event.appwatch.kind !== 'keyvault' && added.length === 0) return NONE;
+    const time = Date.parse(iso);
+    const learning = time < this.start! + this.learningDays * DAY;
     const flags: string[] = [];
     if (event.appwatch.kind === 'keyvault') {
       const vault = typeof event.resourceId === 'string' ? event.resourceId.toLowerCase() : undefined;
@@ -72,7 +82,6 @@ export class Baseline {
         callers.add(caller);
       }
     }
-    const added = (event.appwatch.credentials as { added?: { type: string }[] } | undefined)?.added ?? [];
     for (const credential of added) {
       if (!learning && !this.credentialTypes.has(credential.type)) flags.push('new-credential-type');
       this.credentialTypes.add(credential.type);

@@ -10,6 +10,7 @@ import type { CanonicalEvent } from '../model/event.js';
 
 type Json = Record<string, unknown>;
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+const HOUR = 3_600_000;
 
 /** The identities of whoever acted: UPN, object id, appId (lower case). */
 export function actorIds(event: CanonicalEvent): string[] {
@@ -57,11 +58,31 @@ export class ContextFlags {
   /** Whether a time is inside business hours (true when none are configured). */
   inBusinessHours(iso: string): boolean {
     if (!this.formatter) return true;
-    const parts = Object.fromEntries(this.formatter.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
-    const day = String(parts.weekday).slice(0, 3).toLowerCase();
-    const date = `${parts.year}-${parts.month}-${parts.day}`;
-    const minute = Number(parts.hour) * 60 + Number(parts.minute);
-    return this.days.has(day) && !this.holidays.has(date) && minute >= this.start && minute < this.end && DAYS.includes(day);
+    const ms = Date.parse(iso);
+    // The zone's offset from UTC, found once per UTC hour (Intl is slow: several microseconds a call); an hour
+    // whose two ends disagree holds a transition and is computed exactly, event by event.
+    const hour = Math.floor(ms / HOUR);
+    let offset = this.offsets.get(hour);
+    if (offset === undefined) {
+      const atStart = this.offsetAt(hour * HOUR);
+      offset = atStart === this.offsetAt(hour * HOUR + HOUR - 1) ? atStart : NaN;
+      if (this.offsets.size > 100_000) this.offsets.clear();
+      this.offsets.set(hour, offset);
+    }
+    const local = new Date(ms + (Number.isNaN(offset) ? this.offsetAt(ms) : offset));
+    const day = DAYS[local.getUTCDay()]!;
+    const date = local.toISOString().slice(0, 10);
+    const minute = local.getUTCHours() * 60 + local.getUTCMinutes();
+    return this.days.has(day) && !this.holidays.has(date) && minute >= this.start && minute < this.end;
+  }
+
+  private readonly offsets = new Map<number, number>();
+
+  /** Local time minus UTC, in ms, at an instant (whole minutes). */
+  private offsetAt(ms: number): number {
+    const parts = Object.fromEntries(this.formatter!.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+    const local = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute));
+    return local - Math.floor(ms / 60_000) * 60_000;
   }
 
   /** Context flags; change windows and approved actors apply to configuration changes only. */
@@ -73,11 +94,12 @@ export class ContextFlags {
       const t = Date.parse(event.appwatch.time);
       flags.push(this.windows.some((w) => t >= w.start && t <= w.end) ? 'in-change-window' : 'outside-change-window');
     }
-    const actors = actorIds(event);
-    if (change && this.approved && event.appwatch.kind === 'audit') {
-      flags.push(actors.some((a) => this.approved!.has(a)) ? 'approved-actor' : 'unapproved-actor');
+    const approval = change && this.approved && event.appwatch.kind === 'audit';
+    if (approval || this.highProfile.size > 0) {
+      const actors = actorIds(event);
+      if (approval) flags.push(actors.some((a) => this.approved!.has(a)) ? 'approved-actor' : 'unapproved-actor');
+      if (actors.some((a) => this.highProfile.has(a))) flags.push('high-profile-actor');
     }
-    if (actors.some((a) => this.highProfile.has(a))) flags.push('high-profile-actor');
     if (this.verified.length > 0) {
       const added = ((event.appwatch.uris as { redirect?: { added: { host?: string; flags: string[] }[] } } | undefined)?.redirect?.added) ?? [];
       for (const uri of added) {

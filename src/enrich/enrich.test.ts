@@ -73,3 +73,32 @@ describe('credential types from KeyDescription', () => {
     expect(typeOf('Symmetric')).toBe('password');
   });
 });
+
+describe('business hours', () => {
+  it('agree with a direct Intl reading at any instant, across DST and half-hour zones', async () => {
+    const { ContextFlags } = await import('./context.js');
+    const direct = (zone: string, ms: number): boolean => {
+      const f = new Intl.DateTimeFormat('en-US', { timeZone: zone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit' });
+      const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+      const day = String(p.weekday).slice(0, 3).toLowerCase();
+      const minute = Number(p.hour) * 60 + Number(p.minute);
+      return ['mon', 'tue', 'wed', 'thu', 'fri'].includes(day) && `${p.year}-${p.month}-${p.day}` !== '2026-12-25' && minute >= 8 * 60 && minute < 18 * 60;
+    };
+    for (const zone of ['Europe/Paris', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'America/St_Johns', 'UTC']) {
+      const context = new ContextFlags({ businessHours: { timeZone: zone, days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '18:00', holidays: ['2026-12-25'] } });
+      let seed = 7;
+      for (let i = 0; i < 3000; i++) {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        const ms = Date.UTC(2026, 0, 1) + (seed % (366 * 86_400)) * 1000;
+        expect(context.inBusinessHours(new Date(ms).toISOString()), `${zone} ${new Date(ms).toISOString()}`).toBe(direct(zone, ms));
+      }
+      // Around the spring-forward and fall-back instants, minute by minute.
+      for (const edge of [Date.UTC(2026, 2, 29, 0, 30), Date.UTC(2026, 9, 25, 0, 30), Date.UTC(2026, 2, 8, 6, 30), Date.UTC(2026, 10, 1, 5, 30), Date.UTC(2026, 3, 4, 14, 30)]) {
+        for (let m = 0; m < 240; m++) {
+          const ms = edge + m * 60_000;
+          expect(context.inBusinessHours(new Date(ms).toISOString()), `${zone} ${new Date(ms).toISOString()}`).toBe(direct(zone, ms));
+        }
+      }
+    }
+  });
+});

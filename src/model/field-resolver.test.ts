@@ -52,3 +52,20 @@ describe('resolveField: one field, three naming conventions', async () => {
     expect(hasField(audit, 'initiatedBy.app')).toBe(false); // a user did it
   });
 });
+
+describe('shared accessors', () => {
+  it('read each field once per event and epoch, and never return a value from before a change', async () => {
+    const { fieldAccessor, fieldEpoch } = await import('./field-resolver.js');
+    const { compile } = await import('../../tests/helpers/sigma.js');
+    const event = { activityDisplayName: 'Add owner to application', appwatch: { kind: 'audit', time: '2026-10-01T09:00:00.000Z', origin: { source: 'file', format: 'graph', file: 'x' } } } as never as Record<string, unknown>;
+    const access = fieldAccessor('activityDisplayName');
+    expect(fieldAccessor('activityDisplayName')).toBe(access); // one accessor per field name, shared by rules
+    fieldEpoch();
+    expect(access(event)).toEqual(['Add owner to application']);
+    expect(access(event)).toBe(access(event)); // the same walk's result within an epoch
+    const { ruleset } = compile("title: owner\nid: 00000000-0000-4000-8000-0000000000b1\nlogsource: {product: azure, service: auditlogs}\ndetection:\n    selection:\n        activityDisplayName: Add owner to service principal\n    condition: selection\n");
+    expect(ruleset.match(event as never)).toHaveLength(0);
+    event.activityDisplayName = 'Add owner to service principal'; // changed after its fields were read
+    expect(ruleset.match(event as never)).toHaveLength(1);
+  });
+});

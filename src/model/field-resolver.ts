@@ -153,14 +153,38 @@ export function resolveField(event: CanonicalEvent | Json, name: string): unknow
  * A compiled accessor for one field name: resolves like `resolveField`, with the per-kind path lists
  * looked up once per kind instead of once per call (rules ask the same fields of every event).
  */
-export function fieldAccessor(name: string): (event: CanonicalEvent | Json) => unknown[] {
+export function fieldAccessor(name: string): (event: CanonicalEvent | Json) => readonly unknown[] {
+  let accessor = accessors.get(name);
+  if (accessor) return accessor;
   const byKind = new Map<EventKind, CompiledPath[]>();
-  return (event) => {
+  let lastEvent: object | undefined;
+  let lastEpoch = -1;
+  let lastValues: unknown[] = [];
+  accessor = (event) => {
+    // Many rules ask the same field of the same event (ten copies of a rule set ask it ten times): one walk
+    // per event and epoch. The epoch moves whenever an event may have changed (fieldEpoch), so a value is never
+    // stale; callers must not modify the array they get.
+    if (event === lastEvent && lastEpoch === epoch) return lastValues;
     const kind = ((event as CanonicalEvent).appwatch?.kind ?? 'event') as EventKind;
     let paths = byKind.get(kind);
     if (!paths) byKind.set(kind, (paths = compiled(kind, name)));
-    return resolvePaths(event, paths);
+    lastValues = resolvePaths(event, paths);
+    lastEvent = event;
+    lastEpoch = epoch;
+    return lastValues;
   };
+  if (accessors.size > 10_000) accessors.clear();
+  accessors.set(name, accessor);
+  return accessor;
+}
+
+/** Shared accessors, by field name. */
+const accessors = new Map<string, (event: CanonicalEvent | Json) => readonly unknown[]>();
+let epoch = 0;
+
+/** Starts a new epoch: values read before may be stale (an event is about to be matched, or was changed). */
+export function fieldEpoch(): void {
+  epoch++;
 }
 
 function resolvePaths(event: CanonicalEvent | Json, paths: CompiledPath[]): unknown[] {

@@ -3,7 +3,8 @@
  * Reads Sigma files (single or multi-document YAML; folders recursively, `.yml`/`.yaml`) into documents and
  * diagnostics. A broken document costs only itself.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { diagnostic, type SigmaDiagnostic } from './diagnostics.js';
@@ -57,23 +58,14 @@ export async function loadRules(paths: readonly string[]): Promise<LoadedRules> 
       result.diagnostics.push(diagnostic('APPW-E002', `cannot read rules: ${(error as Error).message}`, { file: path }));
     }
   }
-  // Read ahead (many small files: waiting for each in turn leaves the CPU idle), parse in order.
-  const texts = new Array<Promise<string | Error>>(files.length);
-  let next = 0;
-  const readAhead = (): void => {
-    while (next < files.length && next - done < 32) {
-      const i = next++;
-      texts[i] = readFile(files[i]!, 'utf8').catch((error: Error) => error);
-    }
-  };
-  let done = 0;
-  readAhead();
-  for (const [i, file] of files.entries()) {
-    const text = await texts[i]!;
-    done++;
-    readAhead();
-    if (text instanceof Error) {
-      result.diagnostics.push(diagnostic('APPW-E002', `cannot read: ${text.message}`, { file }));
+  // Rule files are small: reading them synchronously costs tens of microseconds each, far less than the
+  // promise machinery of asynchronous reads (a third of the load time for a thousand rules).
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      result.diagnostics.push(diagnostic('APPW-E002', `cannot read: ${(error as Error).message}`, { file }));
       continue;
     }
     const parsed = parseRuleText(text, file);
@@ -81,13 +73,16 @@ export async function loadRules(paths: readonly string[]): Promise<LoadedRules> 
     result.diagnostics.push(...parsed.diagnostics);
   }
   const seen = new Map<string, SigmaDocument>();
+  const kept: SigmaDocument[] = [];
   for (const doc of result.documents) {
-    if (!doc.id) continue;
-    const first = seen.get(doc.id);
+    const first = doc.id ? seen.get(doc.id) : undefined;
     if (first) {
-      result.diagnostics.push(diagnostic('APPW-E012', `id ${doc.id} is also used by '${first.title}' (${first.location.file}:${first.location.line ?? '?'}); the second is not loaded`, doc.location, { id: doc.id, title: doc.title }));
-    } else seen.set(doc.id, doc);
+      result.diagnostics.push(diagnostic('APPW-E012', `id ${doc.id} is also used by '${first.title}' (${first.location.file}:${first.location.line ?? '?'}); the second is not loaded`, doc.location, { id: doc.id!, title: doc.title }));
+      continue;
+    }
+    if (doc.id) seen.set(doc.id, doc);
+    kept.push(doc);
   }
-  result.documents = result.documents.filter((d, i, all) => !d.id || all.findIndex((o) => o.id === d.id) === i);
+  result.documents = kept;
   return result;
 }
