@@ -203,7 +203,7 @@ export function signInRecord(rng: Rng, tenant: Tenant, spec: SignInSpec): SimRec
     deviceDetail: { ...u.device, browserId: '' },
     mfaDetail: mfa ? { authMethod: 'Mobile app notification', authDetail: null } : { authMethod: null, authDetail: null },
     riskDetail: 'none', riskLevelAggregated: 'none', riskLevelDuringSignIn: 'none', riskState: 'none', riskEventTypes: [], riskEventTypes_v2: [],
-    alternateSignInName: u.userPrincipalName, originalRequestId: id, servicePrincipalId: '', servicePrincipalName: null,
+    originalRequestId: id, servicePrincipalId: '', servicePrincipalName: null,
     authenticationMethodsUsed: [], authenticationRequirementPolicies: [], networkLocationDetails: [],
     authenticationProcessingDetails: [{ key: 'Legacy TLS (TLS 1.0, 1.1, 3DES)', value: 'False' }, { key: 'Is CAE Token', value: 'False' }],
     sessionId: rng.guid(),
