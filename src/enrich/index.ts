@@ -79,13 +79,17 @@ function appIdOf(event: CanonicalEvent): string | undefined {
   return undefined;
 }
 
-/** Events already enriched (enrichment runs once even when a caller asks twice). */
-const enriched = new WeakSet<object>();
+/** Adds flags to the event's, keeping those already there (context flags, DNS verdicts): enrichment may run twice. */
+function addFlags(event: CanonicalEvent, flags: readonly string[]): void {
+  const current = event.appwatch.flags as string[] | undefined;
+  event.appwatch.flags = current ? [...new Set([...current, ...flags])] : [...flags];
+}
 
-/** Adds `appwatch.permissions`, `appwatch.role`, `appwatch.credentials` where they apply; returns the event. */
+/**
+ * Adds `appwatch.permissions`, `appwatch.role`, `appwatch.credentials` where they apply; returns the event.
+ * Idempotent: a second call recomputes the same facts and keeps flags added since.
+ */
 export function enrichEvent(event: CanonicalEvent): CanonicalEvent {
-  if (enriched.has(event)) return event;
-  enriched.add(event);
   const appId = appIdOf(event);
   if (appId) event.appwatch.appId = appId;
   // The vault an event concerns (its resource id up to /vaults/<name>), to join a vault's events.
@@ -97,7 +101,7 @@ export function enrichEvent(event: CanonicalEvent): CanonicalEvent {
     const assignment = azureRoleAssignment(event);
     if (assignment) {
       event.appwatch.azureRole = assignment;
-      if (assignment.privileged) event.appwatch.flags = ['privileged-role'];
+      if (assignment.privileged) addFlags(event, ['privileged-role']);
     }
     return event;
   }
@@ -130,6 +134,6 @@ export function enrichEvent(event: CanonicalEvent): CanonicalEvent {
     if (uris) event.appwatch.uris = uris;
   }
   const flags = flagsOf(event);
-  if (flags.length > 0) event.appwatch.flags = flags;
+  if (flags.length > 0) addFlags(event, flags);
   return event;
 }

@@ -168,15 +168,20 @@ function routineAdministration(rng: Rng, tenant: Tenant, dayMs: number): SimReco
   const daemons = tenant.apps.filter((a) => a.daemon);
   // Secret rotation on a daemon: a new secret next to the old one.
   const rotated = rng.pick(daemons);
-  const fresh = { keyId: rng.guid(), type: 'Password', usage: 'Verify', displayName: `${rotated.displayName.toLowerCase()}-secret-${new Date(dayMs).toISOString().slice(0, 7)}` };
+  const rotatedAt = inWindow();
+  const fresh = {
+    keyId: rng.guid(), type: 'Password' as const, usage: 'Verify' as const, displayName: `${rotated.displayName.toLowerCase()}-secret-${new Date(dayMs).toISOString().slice(0, 7)}`,
+    startDateTime: new Date(rotatedAt).toISOString(), endDateTime: new Date(rotatedAt + 180 * DAY).toISOString(),
+  };
   out.push(auditRecord(rng, {
-    timeMs: inWindow(), activity: 'Update application \u2013 Certificates and secrets management ', category: 'ApplicationManagement', operationType: 'Update', actor,
+    timeMs: rotatedAt, activity: 'Update application \u2013 Certificates and secrets management ', category: 'ApplicationManagement', operationType: 'Update', actor,
     targets: [target('Application', rotated.objectId, rotated.displayName, [
       changed('KeyDescription', keyDescription(rotated.credentials), keyDescription([...rotated.credentials, fresh])),
       changed('Included Updated Properties', null, 'KeyDescription'),
     ])],
     additionalDetails: appDetails(rotated, actor),
   }));
+  rotated.credentials.push(fresh); // the tenant as the snapshot will see it
   // A redirect URI: HTTPS on the verified domain for a web app, a loopback port for a public client.
   const web = tenant.apps.filter((a) => !a.daemon);
   if (web.length > 0) {
@@ -190,6 +195,7 @@ function routineAdministration(rng: Rng, tenant: Tenant, dayMs: number): SimReco
       ])],
       additionalDetails: appDetails(app, actor),
     }));
+    app.redirectUris.push(added);
   }
   // A colleague added as a co-owner.
   if (rng.chance(0.5)) {
@@ -200,6 +206,7 @@ function routineAdministration(rng: Rng, tenant: Tenant, dayMs: number): SimReco
       targets: [target('User', owner.id, null, [changed('Application.ObjectID', null, app.objectId), changed('Application.DisplayName', null, app.displayName)], owner.userPrincipalName), target('Application', app.objectId, app.displayName)],
       additionalDetails: appDetails(app, actor),
     }));
+    if (!app.owners.includes(owner)) app.owners.push(owner);
   }
   // An Azure deployment: a web app updated, a storage account created.
   out.push(activityRecord(rng, tenant, {
@@ -248,6 +255,7 @@ export function userConsent(rng: Rng, tenant: Tenant, spec: { timeMs: number; us
     additionalDetails: [{ key: 'User-Agent', value: spec.user.userAgent }, { key: 'AppId', value: spec.client.appId }],
   });
   if (blocked) return [consent];
+  tenant.state.grants.push({ id: grantId, clientId: spec.clientSpId, consentType: 'Principal', principalId: spec.user.id, resourceId: graph.servicePrincipalId, scope: spec.scope });
   const grant = auditRecord(rng, {
     timeMs: spec.timeMs, activity: 'Add delegated permission grant', category: 'ApplicationManagement', operationType: 'Assign', actor, correlationId,
     targets: [

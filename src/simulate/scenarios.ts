@@ -62,7 +62,8 @@ export interface Label {
 }
 
 export interface ScenarioOutput { records: SimRecord[]; labels: Label[]; snapshot: SnapshotChange[] }
-export type SnapshotChange = { kind: 'credential'; appObjectId: string; keyId: string; type: 'Password' | 'AsymmetricX509Cert'; displayName: string; startDateTime: string; endDateTime: string } | { kind: 'app'; app: SimApp };
+/** Apps a scenario creates, for the snapshot (changes to existing apps are made on the tenant itself). */
+export type SnapshotChange = { kind: 'app'; app: SimApp };
 
 interface Context {
   rng: Rng;
@@ -110,8 +111,8 @@ const appActor = (app: SimApp): AuditActor => ({ app: { displayName: app.display
 // Record helpers shared by scenarios
 
 function credentialAdded(ctx: Context, app: SimApp, actor: AuditActor, timeMs: number, name = 'backup'): SimRecord {
-  const fresh = { keyId: ctx.rng.guid(), type: 'Password', usage: 'Verify', displayName: name };
-  return emit(ctx, auditRecord(ctx.rng, {
+  const fresh = { keyId: ctx.rng.guid(), type: 'Password' as const, usage: 'Verify' as const, displayName: name, startDateTime: new Date(timeMs).toISOString(), endDateTime: new Date(timeMs + 730 * DAY).toISOString() };
+  const record = emit(ctx, auditRecord(ctx.rng, {
     timeMs, activity: 'Update application \u2013 Certificates and secrets management ', category: 'ApplicationManagement', operationType: 'Update', actor,
     targets: [target('Application', app.objectId, app.displayName, [
       changed('KeyDescription', keyDescription(app.credentials), keyDescription([...app.credentials, fresh])),
@@ -119,9 +120,12 @@ function credentialAdded(ctx: Context, app: SimApp, actor: AuditActor, timeMs: n
     ])],
     additionalDetails: appDetails(app, actor),
   }));
+  app.credentials.push(fresh);
+  return record;
 }
 
 function ownerAdded(ctx: Context, app: SimApp, owner: SimUser, actor: AuditActor, timeMs: number): SimRecord {
+  if (!app.owners.includes(owner)) app.owners.push(owner);
   return emit(ctx, auditRecord(ctx.rng, {
     timeMs, activity: 'Add owner to application', category: 'ApplicationManagement', operationType: 'Update', actor,
     targets: [target('User', owner.id, null, [changed('Application.ObjectID', null, app.objectId), changed('Application.DisplayName', null, app.displayName)], owner.userPrincipalName), target('Application', app.objectId, app.displayName)],
@@ -130,6 +134,10 @@ function ownerAdded(ctx: Context, app: SimApp, owner: SimUser, actor: AuditActor
 }
 
 function appRoleGranted(ctx: Context, app: SimApp, resource: { servicePrincipalId: string; displayName: string; servicePrincipalNames: string }, role: { id: string; value: string; displayName: string }, actor: AuditActor, timeMs: number): SimRecord {
+  ctx.tenant.state.appRoleAssignments.push({
+    id: ctx.rng.b64url(43), appRoleId: role.id, principalId: app.servicePrincipalId, principalDisplayName: app.displayName, principalType: 'ServicePrincipal',
+    resourceId: resource.servicePrincipalId, resourceDisplayName: resource.displayName, createdDateTime: new Date(timeMs).toISOString(),
+  });
   return emit(ctx, auditRecord(ctx.rng, {
     timeMs, activity: 'Add app role assignment to service principal', category: 'ApplicationManagement', operationType: 'Assign', actor,
     targets: [
@@ -147,6 +155,7 @@ function appRoleGranted(ctx: Context, app: SimApp, resource: { servicePrincipalI
 
 function directoryRoleAssigned(ctx: Context, app: SimApp, roleName: string, actor: AuditActor, timeMs: number): SimRecord {
   const role = ctx.tenant.directoryRoles[roleName]!;
+  ctx.tenant.state.roleAssignments.push({ id: ctx.rng.b64url(22), principalId: app.servicePrincipalId, roleDefinitionId: role.templateId, directoryScopeId: '/' });
   return emit(ctx, auditRecord(ctx.rng, {
     timeMs, activity: 'Add member to role', category: 'RoleManagement', operationType: 'Assign', actor,
     targets: [
@@ -161,6 +170,10 @@ function directoryRoleAssigned(ctx: Context, app: SimApp, roleName: string, acto
 }
 
 function appUpdate(ctx: Context, app: SimApp, property: string, oldValue: unknown, newValue: unknown, actor: AuditActor, timeMs: number): SimRecord {
+  // The tenant as the snapshot will see it.
+  if (property === 'AppAddress') app.redirectUris = (newValue as { Address: string }[]).map((a) => a.Address);
+  else if (property === 'AppIdentifierUri') app.identifierUris = newValue as string[];
+  else if (property === 'LogoutUrl') app.logoutUrl = (newValue as string[])[0];
   return emit(ctx, auditRecord(ctx.rng, {
     timeMs, activity: 'Update application', category: 'ApplicationManagement', operationType: 'Update', actor,
     targets: [target('Application', app.objectId, app.displayName, [changed(property, oldValue, newValue), changed('Included Updated Properties', null, property)])],
@@ -267,7 +280,6 @@ export const SCENARIOS: Record<string, { description: string; run: Scenario }> =
         const w = changeWindowOf(d);
         if (w) { windowStart = w.start + 30 * MINUTE; break; }
       }
-      ctx.out.snapshot.push({ kind: 'credential', appObjectId: app.objectId, keyId, type: 'Password', displayName: 'never-expires', startDateTime: new Date(windowStart).toISOString(), endDateTime: new Date(windowStart + 3652 * DAY).toISOString() });
       const actor = userActor(ctx.tenant.admins[2]!);
       const r = emit(ctx, auditRecord(ctx.rng, {
         timeMs: windowStart, activity: 'Update application \u2013 Certificates and secrets management ', category: 'ApplicationManagement', operationType: 'Update', actor,
@@ -277,6 +289,7 @@ export const SCENARIOS: Record<string, { description: string; run: Scenario }> =
         ])],
         additionalDetails: appDetails(app, actor),
       }));
+      app.credentials.push({ keyId, type: 'Password', usage: 'Verify', displayName: 'never-expires', startDateTime: new Date(windowStart).toISOString(), endDateTime: new Date(windowStart + 3652 * DAY).toISOString() });
       expect(ctx, 'row-02-long-lived-credential', 'ten-year secret added (scan --snapshot gives its lifetime)', RULE.credentialAdded, [1, 2], 'critical', [r], 'snapshot');
       ctx.out.labels.push({ scenario: 'row-02-long-lived-credential', step: 'ten-year secret in the snapshot (posture)', ruleId: null, guideRows: [2], severity: 'medium', time: new Date(windowStart).toISOString(), records: [{ id: keyId }], needs: 'posture' });
     },
@@ -323,6 +336,7 @@ export const SCENARIOS: Record<string, { description: string; run: Scenario }> =
     run(ctx) {
       const app = webApp(ctx.tenant, 1);
       const admin = ctx.tenant.admins[0]!;
+      ctx.tenant.state.grants.push({ id: ctx.rng.b64url(43), clientId: app.servicePrincipalId, consentType: 'AllPrincipals', principalId: null, resourceId: ctx.tenant.resources.graph.servicePrincipalId, scope: 'openid profile User.Read Mail.ReadWrite' });
       const r = emit(ctx, auditRecord(ctx.rng, {
         timeMs: ctx.day + 20 * HOUR, activity: 'Add delegated permission grant', category: 'ApplicationManagement', operationType: 'Assign', actor: userActor(admin),
         targets: [

@@ -75,15 +75,16 @@ export function tenantConfig(tenant: Tenant, startMs: number, days: number): Rec
 }
 
 /**
- * The DNS answers of the tenant's own redirect hosts (A records), in the shape of the test resolver's zone: every
- * name not in it answers NXDOMAIN, like the deleted azurewebsites.net host of the redirect-URI hijack.
+ * The DNS answers of the tenant's own redirect hosts (A records, hosts under its domain), in the shape of the test
+ * resolver's zone: every name not in it answers NXDOMAIN, like the deleted azurewebsites.net host of the hijack.
  */
 export function tenantZone(tenant: Tenant): Record<string, { A: string[] }> {
   const zone: Record<string, { A: string[] }> = {};
   for (const app of tenant.apps) {
     for (const uri of [...app.redirectUris, ...(app.logoutUrl ? [app.logoutUrl] : [])]) {
       const host = /^https:\/\/([^/:]+)/i.exec(uri)?.[1]?.toLowerCase();
-      if (host) zone[host] = { A: [tenant.officeIps[0]!] };
+      // Only the tenant's own zone: a name elsewhere (a deleted azurewebsites.net site) is not the tenant's to answer.
+      if (host && (host === tenant.domain || host.endsWith(`.${tenant.domain}`))) zone[host] = { A: [tenant.officeIps[0]!] };
     }
   }
   return zone;

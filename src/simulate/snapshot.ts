@@ -39,14 +39,8 @@ function servicePrincipal(app: SimApp, tenant: Tenant): Json {
 }
 
 export function buildSnapshot(tenant: Tenant, collectedAtMs: number, changes: readonly SnapshotChange[]): Json {
-  const apps = [...tenant.apps, tenant.deployBot, ...changes.flatMap((c) => (c.kind === 'app' ? [c.app] : []))];
+  const apps = [...tenant.apps, tenant.deployBot, ...changes.map((c) => c.app)];
   const applications = apps.map((a) => application(a, tenant));
-  for (const change of changes) {
-    if (change.kind !== 'credential') continue;
-    const target = applications.find((a) => a.id === change.appObjectId);
-    const c: SimCredential = { keyId: change.keyId, type: change.type, usage: 'Verify', displayName: change.displayName, startDateTime: change.startDateTime, endDateTime: change.endDateTime };
-    if (target) (target[change.type === 'Password' ? 'passwordCredentials' : 'keyCredentials'] as Json[]).push(change.type === 'Password' ? passwordCredential(c) : keyCredential(c));
-  }
   const resources = Object.values(tenant.resources);
   const servicePrincipals: Json[] = [
     ...apps.map((a) => servicePrincipal(a, tenant)),
@@ -66,6 +60,7 @@ export function buildSnapshot(tenant: Tenant, collectedAtMs: number, changes: re
   const roleAssignments = [
     { id: `ra-${tenant.globalAdmin.id}`, principalId: tenant.globalAdmin.id, roleDefinitionId: tenant.directoryRoles['Global Administrator']!.templateId, directoryScopeId: '/' },
     ...tenant.admins.map((u) => ({ id: `ra-${u.id}`, principalId: u.id, roleDefinitionId: tenant.directoryRoles['Application Administrator']!.templateId, directoryScopeId: '/' })),
+    ...tenant.state.roleAssignments,
   ];
   const userObject = (u: Tenant['users'][number]): Json => ({ '@odata.type': '#microsoft.graph.user', id: u.id, displayName: u.displayName, userPrincipalName: u.userPrincipalName });
   const owners: Record<string, Json[]> = {};
@@ -75,8 +70,8 @@ export function buildSnapshot(tenant: Tenant, collectedAtMs: number, changes: re
     collectedAt: new Date(collectedAtMs).toISOString(),
     applications,
     servicePrincipals,
-    oauth2PermissionGrants: [],
-    appRoleAssignments,
+    oauth2PermissionGrants: tenant.state.grants,
+    appRoleAssignments: [...appRoleAssignments, ...tenant.state.appRoleAssignments],
     roleAssignments,
     roleDefinitions,
     owners,

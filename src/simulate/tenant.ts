@@ -102,6 +102,8 @@ export interface Tenant {
   caPolicies: { id: string; displayName: string }[];
   /** The role definition ids (tenant object ids) of the roles the simulation assigns. */
   directoryRoles: Record<string, { objectId: string; templateId: string; wellKnownObjectName: string }>;
+  /** State the simulated days leave behind, for the snapshot (Graph shapes): delegated grants, app-role and role assignments beyond the apps' own. */
+  state: { grants: Record<string, unknown>[]; appRoleAssignments: Record<string, unknown>[]; roleAssignments: Record<string, unknown>[] };
 }
 
 export const MICROSOFT_TENANT = 'f8cdef31-a31e-4b4a-93e4-5f571e91255a';
@@ -290,5 +292,6 @@ export function buildTenant(rng: Rng, options: TenantOptions): Tenant {
     caPolicies: ['Require MFA for all users', 'Block legacy authentication', 'Require compliant device for Office 365', 'Require MFA for Azure management']
       .map((displayName) => ({ id: rng.guid(), displayName })),
     directoryRoles,
+    state: { grants: [], appRoleAssignments: [], roleAssignments: [] },
   };
 }

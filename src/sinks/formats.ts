@@ -9,6 +9,7 @@ import type { Alert } from '../alerts/types.js';
 
 const sharedJson = new WeakMap<object, string>();
 
+/** For objects that live long and are shared across many alerts (a rule's metadata). */
 function jsonOnce(value: object): string {
   let text = sharedJson.get(value);
   if (text === undefined) sharedJson.set(value, (text = JSON.stringify(value)));
@@ -16,11 +17,30 @@ function jsonOnce(value: object): string {
 }
 
 /**
+ * For objects shared by the alerts of one event (its entities, evidence, context): those alerts are written one
+ * after another, so remembering the last object is enough, without a WeakMap entry per event for the GC to sweep.
+ */
+function jsonOfLast(): (value: object) => string {
+  let last: object | undefined;
+  let text = '';
+  return (value) => {
+    if (value !== last) {
+      text = JSON.stringify(value);
+      last = value;
+    }
+    return text;
+  };
+}
+const entitiesJson = jsonOfLast();
+const contextJson = jsonOfLast();
+const evidenceJson = jsonOfLast();
+
+/**
  * One alert as a JSON line: the same text as `JSON.stringify(alert)`, with the parts alerts share (a rule's
  * metadata and context; an event's entities and evidence) serialised once. Alerts are never mutated.
  */
 export function alertJson(alert: Alert): string {
-  return `{"id":${JSON.stringify(alert.id)},"time":${JSON.stringify(alert.time)},"detectedAt":${JSON.stringify(alert.detectedAt)},"severity":${JSON.stringify(alert.severity)},"rule":${jsonOnce(alert.rule)},"summary":${JSON.stringify(alert.summary)},"entities":${jsonOnce(alert.entities)},"context":${jsonOnce(alert.context)},"evidence":${jsonOnce(alert.evidence)},"fields":${JSON.stringify(alert.fields)}}`;
+  return `{"id":${JSON.stringify(alert.id)},"time":${JSON.stringify(alert.time)},"detectedAt":${JSON.stringify(alert.detectedAt)},"severity":${JSON.stringify(alert.severity)},"rule":${jsonOnce(alert.rule)},"summary":${JSON.stringify(alert.summary)},"entities":${entitiesJson(alert.entities)},"context":${contextJson(alert.context)},"evidence":${evidenceJson(alert.evidence)},"fields":${JSON.stringify(alert.fields)}}`;
 }
 
 export const CSV_COLUMNS = [

@@ -124,6 +124,44 @@ describe('appwatch simulate', () => {
     expect(report.results[0]!.alert!.summary).toContain('single sign-on mode unknown: no --snapshot');
   });
 
+  it('the snapshot is the tenant the logs leave behind: added secrets, redirect URIs, owners, grants and roles', async () => {
+    const dir = join(work, 'scenarios-diagnostic');
+    const { readAll } = await import('../helpers/ingest.js');
+    const { enrichEvent } = await import('../../src/enrich/index.js');
+    const snapshot = JSON.parse(await readFile(join(dir, 'snapshot.json'), 'utf8')) as {
+      applications: { id: string; appId: string; passwordCredentials: { keyId: string }[]; keyCredentials: { keyId: string }[]; web: { redirectUris: string[] }; publicClient: { redirectUris: string[] } }[];
+      servicePrincipals: { id: string; appId: string; keyCredentials: { keyId: string }[] }[];
+      owners: Record<string, { id: string }[]>;
+      oauth2PermissionGrants: { clientId: string; scope: string }[];
+      appRoleAssignments: { principalId: string; appRoleId: string }[];
+      roleAssignments: { principalId: string }[];
+    };
+    const audit = (await readAll([join(dir, 'logs')])).events.filter((e) => e.appwatch.kind === 'audit').map(enrichEvent);
+    const byObject = new Map(snapshot.applications.map((a) => [a.id, a]));
+    let checked = 0;
+    for (const e of audit) {
+      const activity = String(e.activityDisplayName);
+      const targets = e.targetResources as { id: string; type: string; modifiedProperties: { displayName: string; newValue: string | null }[] }[];
+      const app = targets.map((t) => byObject.get(t.id)).find(Boolean);
+      const added = (e.appwatch.credentials as { added: { keyId?: string }[] } | undefined)?.added ?? [];
+      if (/certificates and secrets/i.test(activity) && app) {
+        for (const c of added) expect([...app.passwordCredentials, ...app.keyCredentials].map((k) => k.keyId), `${activity} on ${app.id}`).toContain(c.keyId);
+        checked++;
+      }
+      const uris = (e.appwatch.uris as { redirect?: { added: { uri: string }[] } } | undefined)?.redirect?.added ?? [];
+      if (app) for (const u of uris) { expect([...app.web.redirectUris, ...app.publicClient.redirectUris]).toContain(u.uri); checked++; }
+      if (activity === 'Add owner to application' && app) { expect(snapshot.owners[app.id]!.map((o) => o.id)).toContain(targets[0]!.id); checked++; }
+      if (activity === 'Add delegated permission grant') { expect(snapshot.oauth2PermissionGrants.map((g) => g.clientId)).toContain(targets[1]!.id); checked++; }
+      if (activity === 'Add member to role') { expect(snapshot.roleAssignments.map((r) => r.principalId)).toContain(targets[0]!.id); checked++; }
+      if (activity === 'Add app role assignment to service principal') {
+        const principal = targets[0]!.modifiedProperties.find((p) => p.displayName === 'ServicePrincipal.ObjectID')!.newValue!;
+        expect(snapshot.appRoleAssignments.map((a) => a.principalId)).toContain(JSON.parse(principal));
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(40);
+  });
+
   it("the credential lifetime policy comes from appwatch.yaml (credentials.maxLifetimeDays)", async () => {
     const dir = join(work, 'scenarios-diagnostic');
     const config = parse(await readFile(join(dir, 'appwatch.yaml'), 'utf8')) as Record<string, unknown>;
