@@ -16,7 +16,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { SCENARIO_NAMES, simulate } from '../dist/simulate/simulate.js';
 
 /** Bump when the simulated shapes or the sizing change, so cached files are regenerated. */
-export const SIM_VERSION = 3;
+export const SIM_VERSION = 4;
 
 const DAYS = 14;
 /** Diagnostic-export bytes per person per day at the simulator's default rhythm (measured: ~25 KB). */
