@@ -11,7 +11,7 @@ import type { ContextConfig } from '../config/config.js';
 import { ContextFlags } from '../enrich/context.js';
 import type { Baseline } from '../enrich/baseline.js';
 import { DanglingChecker, type DnsOptions } from '../enrich/dns.js';
-import { enrichEvent } from '../enrich/index.js';
+import { addFlags, enrichEvent } from '../enrich/index.js';
 import type { UriChanges } from '../enrich/uris.js';
 import type { Ruleset } from '../detect/ruleset.js';
 import { buildAlert, eventFacts, ruleInfo, type EventFacts } from './build.js';
@@ -96,9 +96,8 @@ export class AlertPipeline {
       enrichEvent(event);
       const added = (event.appwatch.uris as UriChanges | undefined)?.redirect?.added ?? [];
       if (added.length === 0) continue;
-      const flags = ((event.appwatch.flags as string[] | undefined) ?? []);
       if (!this.dns) {
-        event.appwatch.flags = [...flags, 'dns-not-checked'];
+        addFlags(event, ['dns-not-checked']);
         continue;
       }
       let dangling = false;
@@ -108,7 +107,7 @@ export class AlertPipeline {
         (uri as typeof uri & { dns?: unknown }).dns = verdict;
         dangling ||= verdict.dangling;
       }
-      event.appwatch.flags = [...flags, dangling ? 'redirect-uri-dangling' : 'dns-checked'];
+      addFlags(event, [dangling ? 'redirect-uri-dangling' : 'dns-checked']);
     }
     return this.process(events, true);
   }
@@ -126,7 +125,7 @@ export class AlertPipeline {
       if (this.baseline) contextFlags.push(...this.baseline.observe(event));
       if (this.snapshot) contextFlags.push(...this.snapshot.observe(event));
       else markSsoModeUnknown(event);
-      if (contextFlags.length > 0) event.appwatch.flags = [...((event.appwatch.flags as string[] | undefined) ?? []), ...contextFlags];
+      if (contextFlags.length > 0) addFlags(event, contextFlags);
       for (const match of this.ruleset.match(event, matches)) {
         this.stats.matches++;
         const rule = match.rule.rule;

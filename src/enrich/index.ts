@@ -79,8 +79,8 @@ function appIdOf(event: CanonicalEvent): string | undefined {
   return undefined;
 }
 
-/** Adds flags to the event's, keeping those already there (context flags, DNS verdicts): enrichment may run twice. */
-function addFlags(event: CanonicalEvent, flags: readonly string[]): void {
+/** Adds flags to the event's `appwatch.flags`, keeping those already there and without repeats. */
+export function addFlags(event: CanonicalEvent, flags: readonly string[]): void {
   const current = event.appwatch.flags as string[] | undefined;
   event.appwatch.flags = current ? [...new Set([...current, ...flags])] : [...flags];
 }

@@ -9,6 +9,7 @@
  * - the lifetime of a credential the event adds, against the tenant's policy (row 2: audit logs carry no dates).
  */
 import { readFileSync } from 'node:fs';
+import { DEFAULT_MAX_LIFETIME_DAYS } from '../config/config.js';
 import { findRole } from '../enrich/catalogue.js';
 import type { CanonicalEvent } from '../model/event.js';
 
@@ -70,7 +71,7 @@ export class SnapshotFacts {
   private readonly rolesByPrincipal = new Map<string, { displayName: string; privileged: boolean }[]>();
   private readonly credentialDates = new Map<string, { start: number; end: number }>();
 
-  constructor(snapshot: InventorySnapshot, private readonly policy: LifetimePolicy = { password: 180, certificate: 365 }) {
+  constructor(snapshot: InventorySnapshot, private readonly policy: LifetimePolicy = DEFAULT_MAX_LIFETIME_DAYS) {
     for (const owner of [...snapshot.applications, ...snapshot.servicePrincipals]) {
       for (const list of [owner.passwordCredentials, owner.keyCredentials]) {
         for (const c of Array.isArray(list) ? (list as Json[]) : []) {
