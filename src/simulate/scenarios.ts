@@ -71,7 +71,6 @@ interface Context {
   /** Midnight UTC of the attack day (the second-to-last simulated day). */
   day: number;
   out: ScenarioOutput;
-  attacker: SimUser;
 }
 
 export const ATTACKER_IP = '192.0.2.66';
@@ -554,7 +553,7 @@ export function runScenarios(names: readonly string[], rng: Rng, tenant: Tenant,
   for (const name of names) {
     const scenario = SCENARIOS[name];
     if (!scenario) throw new Error(`unknown scenario ${JSON.stringify(name)} (known: ${Object.keys(SCENARIOS).join(', ')})`);
-    scenario.run({ rng: rng.fork(name), tenant, day: attackDayMs, out, attacker: tenant.legacyTestAccount });
+    scenario.run({ rng: rng.fork(name), tenant, day: attackDayMs, out });
   }
   return out;
 }
