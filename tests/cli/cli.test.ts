@@ -108,3 +108,13 @@ describe('configuration', () => {
     expect(times).toEqual(['2026-10-01T10:00:00.000Z', '2026-10-01T11:00:00.000Z']);
   });
 });
+
+describe('a reader that goes away', () => {
+  it('help written into a pipe closed early ends quietly, without a stack trace', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { ROOT } = await import('../helpers/ingest.js');
+    // `head -c 1` closes the pipe after one byte, long before the help text is written.
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" bin/appwatch.js --help | head -c 1 > /dev/null`], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+  });
+});

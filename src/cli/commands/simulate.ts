@@ -41,8 +41,8 @@ export function simulateCommand(setExit: (code: number) => void): Command {
     .option('--users <n>', 'people in the tenant (at least 20: six are named accounts, and the campaigns need victims)', positive('--users', 200_000, 20), 200)
     .option('--apps <n>', 'line-of-business applications (at least 4: daemons and web apps)', positive('--apps', 5000, 4), 12)
     .option('--seed <seed>', 'the same seed gives the same bytes', 'appwatch')
-    .option('--start <date>', `first day, YYYY-MM-DD (default ${DEFAULT_START})`, startDate, Date.parse(`${DEFAULT_START}T00:00:00Z`))
-    .option('--scenarios <names>', `all, none, or a comma-separated list: ${SCENARIO_NAMES.join(', ')}`, scenarioList, [...SCENARIO_NAMES])
+    .addOption(new Option('--start <date>', 'first day, YYYY-MM-DD').argParser(startDate).default(Date.parse(`${DEFAULT_START}T00:00:00Z`), DEFAULT_START))
+    .addOption(new Option('--scenarios <names>', `all, none, or a comma-separated list: ${SCENARIO_NAMES.join(', ')}`).argParser(scenarioList).default([...SCENARIO_NAMES], 'all'))
     .addOption(new Option('--log-format <format>', 'export format to write (the --input-format names)').choices([...LOG_FORMATS]).default('diagnostic'))
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (options: { out: string; days: number; users: number; apps: number; seed: string; start: number; scenarios: string[]; logFormat: LogFormat; quiet?: boolean }) => {
