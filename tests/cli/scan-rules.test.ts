@@ -123,7 +123,7 @@ describe('coverage', () => {
     const byRow = new Map(rows.map((x) => [x.row, x]));
     expect(byRow.get(12)).toMatchObject({ status: 'covered' }); // sign-ins are in the input
     expect(byRow.get(1)!.missing).toEqual(['no Entra audit logs in the inputs']);
-    expect(byRow.get(2)!.missing).toContain('needs an inventory snapshot from Microsoft Graph (posture), not logs');
+    expect(byRow.get(2)!.missing).toContain("needs the tenant's inventory (posture), not logs; credentials added in the logs are checked against credentials.maxLifetimeDays by scan --snapshot");
     expect(byRow.get(9)!.missing[0]).toContain('no Key Vault AuditEvent logs');
     expect(byRow.get(9)!.rules.length).toBeGreaterThan(0);
   });

@@ -28,7 +28,7 @@ const MISSING: Record<string, string> = {
   signin: 'no sign-in logs in the inputs (Entra ID P1/P2 is needed to export them)',
   keyvault: 'no Key Vault AuditEvent logs in the inputs (enable diagnostic settings on the vaults)',
   activity: 'no Azure Activity logs in the inputs',
-  snapshot: 'needs an inventory snapshot from Microsoft Graph (posture), not logs',
+  snapshot: 'needs the tenant\'s inventory (posture), not logs; credentials added in the logs are checked against credentials.maxLifetimeDays by scan --snapshot',
   dns: 'needs --dns to check whether added hosts still resolve',
 };
 
