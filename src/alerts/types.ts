@@ -24,7 +24,7 @@ export interface Alert {
     title: string;
     level: Severity;
     author?: string;
-    source: 'builtin' | 'sigma';
+    source: 'builtin' | 'sigma' | 'posture';
     path?: string;
     references: string[];
     tags: string[];

@@ -22,6 +22,8 @@ export interface InventorySnapshot {
   servicePrincipals: Json[];
   roleAssignments: Json[];
   roleDefinitions: Json[];
+  oauth2PermissionGrants: Json[];
+  domains: Json[];
 }
 
 export class SnapshotError extends Error {}
@@ -58,6 +60,8 @@ export function loadSnapshot(path: string): InventorySnapshot {
     servicePrincipals: list('servicePrincipals', true),
     roleAssignments: list('roleAssignments', false),
     roleDefinitions: list('roleDefinitions', false),
+    oauth2PermissionGrants: list('oauth2PermissionGrants', false),
+    domains: list('domains', false),
   };
 }
 

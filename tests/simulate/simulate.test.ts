@@ -180,12 +180,42 @@ describe('appwatch simulate', () => {
     expect(bad.stderr).toMatch(/credentials\.maxLifetimeDays\.password.*must be a positive whole number/);
   });
 
+  it('appwatch posture reports what is risky in the simulated tenant now, and nothing about the benign look-alikes', async () => {
+    const dir = join(work, 'scenarios-diagnostic');
+    const result = await runCli(['posture', '--snapshot', join(dir, 'snapshot.json'), '--format', 'jsonl', '--fail-on', 'high']);
+    expect(result.code, result.stderr).toBe(1); // high findings
+    const findings = result.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Alert);
+    const of = (id: string): Alert[] => findings.filter((f) => f.rule.id === id);
+    expect(findings.every((f) => f.rule.source === 'posture' && f.summary.includes('Fix: '))).toBe(true);
+    // Row 2: the ten-year secret (and secrets of a year against the 180-day default).
+    expect(of('posture-credential-lifetime').some((f) => /'never-expires' .* is valid 3652 days, .* \(policy 180\)/.test(f.summary))).toBe(true);
+    // Row 3: the app made Privileged Role Administrator, and the legacy app that made itself Global Administrator.
+    expect(of('posture-privileged-role').map((f) => f.entities.role?.displayName).sort()).toEqual(['Global Administrator', 'Privileged Role Administrator']);
+    // Row 8: Mail.ReadWrite for all users.
+    expect(of('posture-all-users-grant').map((f) => f.fields.scope)).toEqual([['Mail.ReadWrite']]);
+    // Row 15: the wildcard and the deleted azurewebsites.net host; never the loopback or broker URIs of public clients.
+    const uris = of('posture-redirect-uri').map((f) => String(f.fields.redirectUri![0]));
+    expect(uris.some((u) => u.includes('*.contoso-login.net'))).toBe(true);
+    expect(uris.some((u) => u.includes('-legacy.azurewebsites.net'))).toBe(true);
+    expect(uris.filter((u) => /localhost|ms-appx-web/.test(u))).toEqual([]);
+    // A longer policy in appwatch.yaml: the year-long secrets pass; the ten-year one does not.
+    const config = join(dir, 'policy.yaml');
+    await writeFile(config, 'credentials:\n  maxLifetimeDays: { password: 800, certificate: 800 }\n');
+    const lenient = await runCli(['posture', '--snapshot', join(dir, 'snapshot.json'), '--config', config, '--format', 'csv']);
+    const rows = lenient.stdout.split('\n').filter((l) => l.includes('Credential valid longer'));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toContain('never-expires');
+  });
+
   it('a snapshot that is not one is refused, naming the file', async () => {
     const bad = join(work, 'bad-snapshot.json');
     await writeFile(bad, JSON.stringify({ tenantId: 'x', applications: [] }));
     const result = await runCli(['scan', join(work, 'scenarios-diagnostic', 'logs', 'insights-activity-logs'), '--snapshot', bad]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`snapshot ${bad}: servicePrincipals must be an array (missing)`);
+    const posture = await runCli(['posture', '--snapshot', bad]);
+    expect(posture.code).toBe(2);
+    expect(posture.stderr).toContain(`snapshot ${bad}: servicePrincipals must be an array (missing)`);
   });
 
   it('gives the same alerts from every format', () => {

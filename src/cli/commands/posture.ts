@@ -1,0 +1,58 @@
+/**
+ * @module cli/commands/posture
+ * `appwatch posture --snapshot FILE`: what is risky in the tenant now, from an inventory snapshot (`appwatch
+ * simulate` writes one; collection through Microsoft Graph comes later). Findings use the alert formats.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { DEFAULT_MAX_LIFETIME_DAYS, loadConfig, OUTPUT_FORMATS, type OutputFormat } from '../../config/config.js';
+import { SEVERITIES, severityRank, type Severity } from '../../model/severity.js';
+import { postureFindings } from '../../posture/checks.js';
+import { loadSnapshot, SnapshotError } from '../../posture/snapshot.js';
+import { alertJson, csvHeader, csvRow, ocsfFinding, renderTable } from '../../sinks/formats.js';
+import { DataWriter } from '../output.js';
+import { createReporter } from '../terminal.js';
+import { EXIT } from './common.js';
+
+export function postureCommand(setExit: (code: number) => void): Command {
+  return new Command('posture')
+    .description('report what is risky in the tenant now, from an inventory snapshot')
+    .requiredOption('--snapshot <file>', 'inventory snapshot (docs/contracts.md)')
+    .addOption(new Option('--format <format>', 'output format (default: table on a terminal, jsonl otherwise)').choices(OUTPUT_FORMATS))
+    .option('--out <file>', 'write the output to a file instead of stdout')
+    .option('--full', 'do not truncate table cells')
+    .option('--config <file>', 'configuration file (credentials.maxLifetimeDays)')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(SEVERITIES))
+    .option('-q, --quiet', 'no status lines on stderr')
+    .action(async (options: { snapshot: string; format?: OutputFormat; out?: string; full?: boolean; config?: string; failOn?: Severity; quiet?: boolean }) => {
+      const reporter = createReporter(process.stderr, Boolean(options.quiet));
+      const { config } = loadConfig(options.config);
+      let snapshot;
+      try {
+        snapshot = loadSnapshot(options.snapshot);
+      } catch (error) {
+        if (!(error instanceof SnapshotError)) throw error;
+        reporter.error(error.message);
+        setExit(EXIT.usage);
+        return;
+      }
+      const collected = snapshot.collectedAt ? Date.parse(snapshot.collectedAt) : NaN;
+      const findings = postureFindings(snapshot, {
+        policy: { ...DEFAULT_MAX_LIFETIME_DAYS, ...config.credentials.maxLifetimeDays },
+        // Expiry is judged at collection time: the snapshot says what was true then.
+        now: Number.isFinite(collected) ? collected : Date.now(),
+        file: options.snapshot, detectedAt: new Date().toISOString(),
+      }).sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.rule.title.localeCompare(b.rule.title));
+      const format = options.format ?? config.output.format ?? (process.stdout.isTTY ? 'table' : 'jsonl');
+      const writer = new DataWriter(options.out);
+      const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+      if (format === 'table') await writer.write(renderTable(findings, Boolean(options.full)));
+      else if (format === 'json') await writer.write(`${JSON.stringify({ findings, snapshot: { file: options.snapshot, tenantId: snapshot.tenantId, collectedAt: snapshot.collectedAt } }, null, 2)}\n`);
+      else if (format === 'csv') await writer.write(csvHeader() + findings.map(csvRow).join(''));
+      else for (const f of findings) await writer.write(`${format === 'ocsf' ? JSON.stringify(ocsfFinding(f, version)) : alertJson(f)}\n`);
+      await writer.close();
+      reporter.info(`${findings.length} finding${findings.length === 1 ? '' : 's'} in ${snapshot.applications.length} applications and ${snapshot.servicePrincipals.length} service principals (snapshot ${snapshot.collectedAt ?? 'undated'})`);
+      const worst = Math.max(-1, ...findings.map((f) => severityRank(f.severity)));
+      setExit(options.failOn && worst >= severityRank(options.failOn) ? EXIT.alerts : EXIT.ok);
+    });
+}
