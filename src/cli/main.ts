@@ -3,11 +3,10 @@
  * The `appwatch` command line: parses arguments, runs a command, returns the exit code (never calls
  * `process.exit`, so tests run it in-process).
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { eventsCommand } from './commands/events.js';
-import { EXIT } from './commands/common.js';
+import { EXIT, packageVersion } from './commands/common.js';
 import { coverageCommand } from './commands/coverage.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
@@ -16,14 +15,6 @@ import { demoCommand } from './commands/demo.js';
 import { postureCommand } from './commands/posture.js';
 import { inert } from './terminal.js';
 
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    return pkg.version;
-  } catch {
-    return 'unknown';
-  }
-}
 
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -32,7 +23,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   const program = new Command('appwatch')
     .description('Security operations for Microsoft Entra applications: read Entra, Key Vault and Azure Activity logs, detect, report.')
-    .version(version())
+    .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(inert(s)) })

@@ -2,6 +2,7 @@
  * @module cli/commands/common
  * Options every reading command shares, and the exit codes users script against.
  */
+import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { loadConfig, type AppwatchConfig } from '../../config/config.js';
 import { INPUT_FORMATS, type InputFormatName } from '../../model/event.js';
@@ -51,4 +52,13 @@ export function ingestionExitCode(summary: IngestSummaryJson, strict: boolean): 
   if (events === 0 && (summary.skipped.total > 0 || unreadable)) return EXIT.noInput;
   if (strict && (summary.skipped.total > 0 || unreadable)) return EXIT.noInput;
   return EXIT.ok;
+}
+
+/** appwatch's own version (package.json), for `--version` and the OCSF product version. */
+export function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
 }

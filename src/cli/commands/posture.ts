@@ -3,7 +3,6 @@
  * `appwatch posture --snapshot FILE`: what is risky in the tenant now, from an inventory snapshot (`appwatch
  * simulate` writes one; collection through Microsoft Graph comes later). Findings use the alert formats.
  */
-import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { DEFAULT_MAX_LIFETIME_DAYS, loadConfig, OUTPUT_FORMATS, type OutputFormat } from '../../config/config.js';
 import { SEVERITIES, severityRank, type Severity } from '../../model/severity.js';
@@ -12,7 +11,7 @@ import { loadSnapshot, SnapshotError } from '../../posture/snapshot.js';
 import { alertJson, csvHeader, csvRow, ocsfFinding, renderTable } from '../../sinks/formats.js';
 import { DataWriter } from '../output.js';
 import { createReporter } from '../terminal.js';
-import { EXIT } from './common.js';
+import { EXIT, packageVersion } from './common.js';
 
 export function postureCommand(setExit: (code: number) => void): Command {
   return new Command('posture')
@@ -45,7 +44,7 @@ export function postureCommand(setExit: (code: number) => void): Command {
       }).sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.rule.title.localeCompare(b.rule.title));
       const format = options.format ?? config.output.format ?? (process.stdout.isTTY ? 'table' : 'jsonl');
       const writer = new DataWriter(options.out);
-      const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+      const version = packageVersion();
       if (format === 'table') await writer.write(renderTable(findings, Boolean(options.full)));
       else if (format === 'json') await writer.write(`${JSON.stringify({ findings, snapshot: { file: options.snapshot, tenantId: snapshot.tenantId, collectedAt: snapshot.collectedAt } }, null, 2)}\n`);
       else if (format === 'csv') await writer.write(csvHeader() + findings.map(csvRow).join(''));

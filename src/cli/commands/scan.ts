@@ -3,7 +3,7 @@
  * `appwatch scan <paths…>`: reads the inputs, runs the built-in and given Sigma rules, and reports alerts in
  * the chosen format (stdout or `--out`); the ingestion and rules summary goes to stderr.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { AlertPipeline } from '../../alerts/pipeline.js';
 import { Baseline } from '../../enrich/baseline.js';
@@ -17,7 +17,7 @@ import { loadRuleset, reportRuleset } from '../rules-loading.js';
 import { renderSummary } from '../summary-view.js';
 import { loadSnapshot, SnapshotError, SnapshotFacts } from '../../posture/snapshot.js';
 import { createReporter } from '../terminal.js';
-import { addReadingOptions, EXIT, ingestionExitCode, resolveReading, type ReadingOptions } from './common.js';
+import { addReadingOptions, EXIT, ingestionExitCode, packageVersion, resolveReading, type ReadingOptions } from './common.js';
 
 interface ScanOptions extends ReadingOptions {
   format?: OutputFormat;
@@ -36,13 +36,6 @@ interface ScanOptions extends ReadingOptions {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-}
 
 export function scanCommand(setExit: (code: number) => void): Command {
   const command = new Command('scan')
