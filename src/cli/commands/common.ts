@@ -62,3 +62,14 @@ export function packageVersion(): string {
     return 'unknown';
   }
 }
+
+/** Commander's way to take an option several times (`--rules a --rules b`). */
+export const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** The options that choose a rule set, shared by `scan`, `rules list` and `rules explain`. */
+export function addRuleSetOptions(command: Command): Command {
+  return command
+    .option('--rules <path>', 'Sigma rule file or folder (repeatable)', collect, [])
+    .option('--no-builtin', 'without the built-in rules')
+    .option('--placeholder <name=values>', 'values for a %name% placeholder, comma-separated (repeatable)', collect, []);
+}

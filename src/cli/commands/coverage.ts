@@ -12,7 +12,7 @@ import { loadConfig } from '../../config/config.js';
 import { runIngestion } from '../ingest-run.js';
 import { loadRuleset } from '../rules-loading.js';
 import { createReporter, inertLine } from '../terminal.js';
-import { EXIT } from './common.js';
+import { collect, EXIT } from './common.js';
 
 interface GuideRow {
   row: number;
@@ -21,7 +21,6 @@ interface GuideRow {
   needs: string[];
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 const MISSING: Record<string, string> = {
   audit: 'no Entra audit logs in the inputs',

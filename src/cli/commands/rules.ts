@@ -10,9 +10,8 @@ import { allRepairs } from '../../detect/pipeline.js';
 import { formatDiagnostic } from '../../sigma/diagnostics.js';
 import { inertLine } from '../terminal.js';
 import { loadRuleset, type LoadedRuleset } from '../rules-loading.js';
-import { EXIT } from './common.js';
+import { addRuleSetOptions, collect, EXIT } from './common.js';
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 function statusOf(r: LoadedRuleset['ruleset']['rules'][number]): string {
   if (!r.predicate) return `refused: ${r.refused}`;
@@ -60,12 +59,9 @@ export function rulesCommand(setExit: (code: number) => void): Command {
       setExit(errors.length > 0 ? EXIT.alerts : EXIT.ok);
     });
 
-  rules
+  addRuleSetOptions(rules
     .command('list')
-    .description('list built-in and loaded rules: id, title, level, log source, status')
-    .option('--rules <path>', 'also load these rules (repeatable)', collect, [])
-    .option('--no-builtin', 'without the built-in rules')
-    .option('--placeholder <name=values>', 'values for a %name% placeholder (repeatable)', collect, [])
+    .description('list built-in and loaded rules: id, title, level, log source, status'))
     .option('--config <file>', 'configuration file')
     .addOption(new Option('--format <format>', 'table or jsonl').choices(['table', 'jsonl']).default('table'))
     .action(async (options: { rules: string[]; builtin: boolean; placeholder: string[]; config?: string; format: string }) => {
@@ -91,13 +87,10 @@ export function rulesCommand(setExit: (code: number) => void): Command {
       }
       setExit(EXIT.ok);
     });
-  rules
+  addRuleSetOptions(rules
     .command('explain')
     .description('show how appwatch runs a rule: event kinds, index key, searches after repairs and mapping')
-    .argument('<rule>', 'rule id, name or title (searched in the built-in rules and --rules)')
-    .option('--rules <path>', 'also load these rules (repeatable)', collect, [])
-    .option('--no-builtin', 'without the built-in rules')
-    .option('--placeholder <name=values>', 'values for a %name% placeholder (repeatable)', collect, [])
+    .argument('<rule>', 'rule id, name or title (searched in the built-in rules and --rules)'))
     .option('--config <file>', 'configuration file')
     .option('--json', 'as JSON')
     .action(async (wanted: string, options: { rules: string[]; builtin: boolean; placeholder: string[]; config?: string; json?: boolean }) => {

@@ -17,7 +17,7 @@ import { loadRuleset, reportRuleset } from '../rules-loading.js';
 import { renderSummary } from '../summary-view.js';
 import { loadSnapshot, SnapshotError, SnapshotFacts } from '../../posture/snapshot.js';
 import { createReporter } from '../terminal.js';
-import { addReadingOptions, EXIT, ingestionExitCode, packageVersion, resolveReading, type ReadingOptions } from './common.js';
+import { addReadingOptions, addRuleSetOptions, EXIT, ingestionExitCode, packageVersion, resolveReading, type ReadingOptions } from './common.js';
 
 interface ScanOptions extends ReadingOptions {
   format?: OutputFormat;
@@ -34,7 +34,6 @@ interface ScanOptions extends ReadingOptions {
   snapshot?: string;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 
 export function scanCommand(setExit: (code: number) => void): Command {
@@ -43,9 +42,6 @@ export function scanCommand(setExit: (code: number) => void): Command {
     .argument('<paths...>', 'files, directories (read recursively) or - for standard input')
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, jsonl otherwise)').choices(OUTPUT_FORMATS))
     .option('--out <file>', 'write the output to a file instead of stdout')
-    .option('--rules <path>', 'Sigma rule file or folder (repeatable)', collect, [])
-    .option('--no-builtin', 'do not run the built-in rules')
-    .option('--placeholder <name=values>', 'values for a %name% placeholder, comma-separated (repeatable)', collect, [])
     .option('--full', 'do not truncate table cells')
     .option('--baseline <file>', 'learn "never seen before" baselines from this file (if present) and save them back after the scan')
     .option('--snapshot <file>', 'inventory snapshot (appwatch simulate, or the posture scan): the app\'s single sign-on mode where a credential is added, the actor\'s directory roles')
@@ -53,6 +49,7 @@ export function scanCommand(setExit: (code: number) => void): Command {
     .option('--stats <file>', 'also write the ingestion and detection summary as JSON to this file')
     .option('--jsonl <file>', 'also write every alert as JSON Lines to this file (a table for people, JSONL for machines, one scan)')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert is at or above this severity').choices(SEVERITIES));
+  addRuleSetOptions(command);
   addReadingOptions(command);
   command.action(async (paths: string[], options: ScanOptions) => {
     const reading = resolveReading(options);
