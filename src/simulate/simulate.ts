@@ -101,7 +101,9 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   const byDay = new Map<number, SimRecord[]>();
   for (const r of scenarios.records) {
     const day = Math.max(0, Math.min(options.days - 1, Math.floor((r.timeMs - options.startMs) / DAY)));
-    byDay.set(day, [...(byDay.get(day) ?? []), r]);
+    let list = byDay.get(day);
+    if (!list) byDay.set(day, (list = []));
+    list.push(r);
   }
   await mkdir(options.out, { recursive: true });
   // Logs under logs/, the ground truth and the tenant's files beside them (so a scan of logs/ reads only logs).
