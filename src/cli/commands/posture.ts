@@ -7,30 +7,29 @@ import { Command, Option } from 'commander';
 import { DEFAULT_MAX_LIFETIME_DAYS, loadConfig, OUTPUT_FORMATS, type OutputFormat } from '../../config/config.js';
 import { SEVERITIES, severityRank, type Severity } from '../../model/severity.js';
 import { postureFindings } from '../../posture/checks.js';
-import { loadSnapshot, SnapshotError } from '../../posture/snapshot.js';
 import { alertJson, csvHeader, csvRow, ocsfFinding, renderTable } from '../../sinks/formats.js';
 import { DataWriter } from '../output.js';
 import { createReporter } from '../terminal.js';
 import { EXIT, packageVersion } from './common.js';
+import { addInventorySourceOptions, InventorySourceError, obtainInventory, type InventorySourceOptions } from './inventory-source.js';
 
 export function postureCommand(setExit: (code: number) => void): Command {
-  return new Command('posture')
-    .description('report what is risky in the tenant now, from an inventory snapshot')
-    .requiredOption('--snapshot <file>', 'inventory snapshot (docs/contracts.md)')
+  return addInventorySourceOptions(new Command('posture')
+    .description('report what is risky in the tenant now, from Microsoft Graph (--tenant) or an inventory snapshot'))
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, jsonl otherwise)').choices(OUTPUT_FORMATS))
     .option('--out <file>', 'write the output to a file instead of stdout')
     .option('--full', 'do not truncate table cells')
     .option('--config <file>', 'configuration file (credentials.maxLifetimeDays)')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(SEVERITIES))
     .option('-q, --quiet', 'no status lines on stderr')
-    .action(async (options: { snapshot: string; format?: OutputFormat; out?: string; full?: boolean; config?: string; failOn?: Severity; quiet?: boolean }) => {
+    .action(async (options: InventorySourceOptions & { format?: OutputFormat; out?: string; full?: boolean; config?: string; failOn?: Severity; quiet?: boolean }) => {
       const reporter = createReporter(process.stderr, Boolean(options.quiet));
       const { config } = loadConfig(options.config);
-      let snapshot;
+      let snapshot, label: string;
       try {
-        snapshot = loadSnapshot(options.snapshot);
+        ({ snapshot, label } = await obtainInventory(options, reporter));
       } catch (error) {
-        if (!(error instanceof SnapshotError)) throw error;
+        if (!(error instanceof InventorySourceError)) throw error;
         reporter.error(error.message);
         setExit(EXIT.usage);
         return;
@@ -40,13 +39,13 @@ export function postureCommand(setExit: (code: number) => void): Command {
         policy: { ...DEFAULT_MAX_LIFETIME_DAYS, ...config.credentials.maxLifetimeDays },
         // Expiry is judged at collection time: the snapshot says what was true then.
         now: Number.isFinite(collected) ? collected : Date.now(),
-        file: options.snapshot, detectedAt: new Date().toISOString(),
+        file: label, detectedAt: new Date().toISOString(),
       }).sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.rule.title.localeCompare(b.rule.title));
       const format = options.format ?? config.output.format ?? (process.stdout.isTTY ? 'table' : 'jsonl');
       const writer = new DataWriter(options.out);
       const version = packageVersion();
       if (format === 'table') await writer.write(renderTable(findings, Boolean(options.full)));
-      else if (format === 'json') await writer.write(`${JSON.stringify({ findings, snapshot: { file: options.snapshot, tenantId: snapshot.tenantId, collectedAt: snapshot.collectedAt } }, null, 2)}\n`);
+      else if (format === 'json') await writer.write(`${JSON.stringify({ findings, snapshot: { file: label, tenantId: snapshot.tenantId, collectedAt: snapshot.collectedAt } }, null, 2)}\n`);
       else if (format === 'csv') await writer.write(csvHeader() + findings.map(csvRow).join(''));
       else for (const f of findings) await writer.write(`${format === 'ocsf' ? JSON.stringify(ocsfFinding(f, version)) : alertJson(f)}\n`);
       await writer.close();
