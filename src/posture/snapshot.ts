@@ -15,16 +15,41 @@ import type { CanonicalEvent } from '../model/event.js';
 
 type Json = Record<string, unknown>;
 
+/** docs/contracts.md "Inventory snapshot"; lists absent from the file read as empty, maps and policies stay absent. */
 export interface InventorySnapshot {
   tenantId?: string;
   collectedAt?: string;
+  graph?: { url: string; version: string };
   applications: Json[];
   servicePrincipals: Json[];
   roleAssignments: Json[];
+  roleEligibilitySchedules: Json[];
   roleDefinitions: Json[];
   oauth2PermissionGrants: Json[];
+  appRoleAssignments: Json[];
   domains: Json[];
+  /** Owners of applications and service principals, by the owned object's id. */
+  owners?: Record<string, Json[]>;
+  /** Federated identity credentials, by application object id. */
+  federatedIdentityCredentials?: Record<string, Json[]>;
+  /** Users, groups and service principals that grants and assignments name, by id (display names for reports). */
+  directoryObjects?: Record<string, Json>;
+  policies?: SnapshotPolicies;
+  gaps: CollectionGap[];
 }
+
+export interface SnapshotPolicies {
+  defaultAppManagementPolicy?: Json;
+  appManagementPolicies?: Json[];
+  /** Application object ids each app management policy applies to, by policy id. */
+  appManagementPolicyTargets?: Record<string, string[]>;
+  conditionalAccessPolicies?: Json[];
+  authorizationPolicy?: Json;
+  directorySettings?: Json[];
+}
+
+/** Something the collector could not read; the snapshot is incomplete there. */
+export interface CollectionGap { resource: string; status?: number; code?: string; reason: string }
 
 export class SnapshotError extends Error {}
 
@@ -59,9 +84,17 @@ export function loadSnapshot(path: string): InventorySnapshot {
     applications: list('applications', true),
     servicePrincipals: list('servicePrincipals', true),
     roleAssignments: list('roleAssignments', false),
+    roleEligibilitySchedules: list('roleEligibilitySchedules', false),
     roleDefinitions: list('roleDefinitions', false),
     oauth2PermissionGrants: list('oauth2PermissionGrants', false),
+    appRoleAssignments: list('appRoleAssignments', false),
     domains: list('domains', false),
+    ...(isObject(value.graph) ? { graph: value.graph as { url: string; version: string } } : {}),
+    ...(isObject(value.owners) ? { owners: value.owners as Record<string, Json[]> } : {}),
+    ...(isObject(value.federatedIdentityCredentials) ? { federatedIdentityCredentials: value.federatedIdentityCredentials as Record<string, Json[]> } : {}),
+    ...(isObject(value.directoryObjects) ? { directoryObjects: value.directoryObjects as Record<string, Json> } : {}),
+    ...(isObject(value.policies) ? { policies: value.policies as SnapshotPolicies } : {}),
+    gaps: list('gaps', false) as unknown as CollectionGap[],
   };
 }
 
