@@ -14,6 +14,7 @@ import { simulateCommand } from './commands/simulate.js';
 import { demoCommand } from './commands/demo.js';
 import { postureCommand } from './commands/posture.js';
 import { collectCommand } from './commands/collect.js';
+import { consentReportCommand } from './commands/consent-report.js';
 import { inert } from './terminal.js';
 
 
@@ -30,7 +31,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(inert(s)) })
     .addHelpText('after', `
 Exit codes: 0 done · 1 alerts at or above --fail-on · 2 usage or configuration error · 3 no input could be read (or, with --strict, a record was skipped)`);
-  for (const command of [eventsCommand(setExit), scanCommand(setExit), rulesCommand(setExit), coverageCommand(setExit), simulateCommand(setExit), demoCommand(setExit), postureCommand(setExit), collectCommand(setExit)]) {
+  for (const command of [eventsCommand(setExit), scanCommand(setExit), rulesCommand(setExit), coverageCommand(setExit), simulateCommand(setExit), demoCommand(setExit), postureCommand(setExit), collectCommand(setExit), consentReportCommand(setExit)]) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
     program.addCommand(command);
