@@ -23,7 +23,11 @@ export const RAISING_FLAGS: Readonly<Record<string, string>> = {
   'new-credential-type': 'a credential type the tenant has not used before',
   'privileged-consent': 'a privileged account consented for itself',
   'credential-lifetime-exceeds-policy': "the credential outlives the tenant's lifetime policy",
+  'app-holds-critical-permission': 'the application holds a critical permission: whoever holds the credential can take over the tenant',
 };
+
+/** Flags that make a change dangerous whatever else is true of it: they cancel the benign-by-nature lowering. */
+const NEVER_BENIGN_FLAGS: ReadonlySet<string> = new Set(['app-holds-critical-permission']);
 
 /** Benign by nature: one step down, whatever else is flagged. */
 const LOWERING_FLAGS: Readonly<Record<string, string>> = {
@@ -36,9 +40,10 @@ export function severityFor(level: Severity, flags: readonly string[], exempt: r
   const reasons = [`rule level ${level}`];
   let rank = SEVERITIES.indexOf(level);
   // Microsoft's own applications doing their own provisioning, a SAML app's token-signing certificate: benign
-  // by nature, one step down, first.
+  // by nature, one step down, first; but not on an app that holds a tenant-takeover permission (a credential on
+  // a Microsoft service principal that holds one is the classic persistence).
   const benign = flags.find((f) => LOWERING_FLAGS[f] !== undefined);
-  if (benign && rank > 0) {
+  if (benign && rank > 0 && !flags.some((f) => NEVER_BENIGN_FLAGS.has(f))) {
     return { severity: SEVERITIES[rank - 1]!, reasons: [...reasons, `lowered: ${LOWERING_FLAGS[benign]}`] };
   }
   const raising = flags.filter((f) => RAISING_FLAGS[f] !== undefined && !exempt.includes(f));

@@ -80,7 +80,7 @@ export function tenantConfig(tenant: Tenant, startMs: number, days: number): Rec
  */
 export function tenantZone(tenant: Tenant): Record<string, { A: string[] }> {
   const zone: Record<string, { A: string[] }> = {};
-  for (const app of tenant.apps) {
+  for (const app of [...tenant.apps, tenant.deployBot]) {
     for (const uri of [...app.redirectUris, ...(app.logoutUrl ? [app.logoutUrl] : [])]) {
       const host = /^https:\/\/([^/:]+)/i.exec(uri)?.[1]?.toLowerCase();
       // Only the tenant's own zone: a name elsewhere (a deleted azurewebsites.net site) is not the tenant's to answer.

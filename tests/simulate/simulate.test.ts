@@ -187,8 +187,11 @@ describe('appwatch simulate', () => {
     const findings = result.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Alert);
     const of = (id: string): Alert[] => findings.filter((f) => f.rule.id === id);
     expect(findings.every((f) => f.rule.source === 'posture' && f.summary.includes('Fix: '))).toBe(true);
-    // Row 2: the ten-year secret (and secrets of a year against the 180-day default).
-    expect(of('posture-credential-lifetime').some((f) => /'never-expires' .* is valid 3652 days, .* \(policy 180\)/.test(f.summary))).toBe(true);
+    // Row 2: the ten-year secret (and secrets of a year against the 180-day default); the deploy pipeline's own
+    // app management policy wins over appwatch.yaml, and the finding says which policy.
+    expect(of('posture-credential-lifetime').some((f) => /'never-expires' .* is valid 3652 days, .* \(policy 180 days, from appwatch\.yaml credentials\.maxLifetimeDays; no app management policy/.test(f.summary))).toBe(true);
+    expect(of('posture-credential-lifetime').filter((f) => f.entities.application?.displayName === 'Deploy-Pipeline').map((f) => f.summary))
+      .toEqual([expect.stringMatching(/\(policy (90|180) days, from app management policy 'Deploy pipeline credentials' assigned to it\)/)]);
     // Row 3: the app made Privileged Role Administrator, and the legacy app that made itself Global Administrator.
     expect(of('posture-privileged-role').map((f) => f.entities.role?.displayName).sort()).toEqual(['Global Administrator', 'Privileged Role Administrator']);
     // Row 8: Mail.ReadWrite for all users.
@@ -198,13 +201,56 @@ describe('appwatch simulate', () => {
     expect(uris.some((u) => u.includes('*.contoso-login.net'))).toBe(true);
     expect(uris.some((u) => u.includes('-legacy.azurewebsites.net'))).toBe(true);
     expect(uris.filter((u) => /localhost|ms-appx-web/.test(u))).toEqual([]);
-    // A longer policy in appwatch.yaml: the year-long secrets pass; the ten-year one does not.
+    // Row 4: application permissions named from the resource's appRoles (Exchange's full_access_as_app) or from
+    // the Graph catalogue (the snapshot has no Graph appRoles); critical ones are high findings.
+    const permissions = new Map(of('posture-application-permission').map((f) => [f.entities.servicePrincipal?.displayName, f]));
+    expect(permissions.get('Legacy-OAuth-Test')?.fields.permission?.slice().sort()).toEqual(['RoleManagement.ReadWrite.Directory', 'full_access_as_app']);
+    for (const app of ['Legacy-OAuth-Test', 'Mail-Archiver', 'Compliance-Export', 'Deploy-Pipeline']) expect(permissions.get(app)?.severity, app).toBe('high');
+    expect(permissions.get('Deploy-Pipeline')?.fields.permission).toEqual(['Application.ReadWrite.All']);
+    // Row 17: the legacy test account that made itself owner; owners who are application administrators (every
+    // other app's) can add credentials anyway and are not reported.
+    expect(of('posture-owner-of-privileged-app').map((f) => [f.entities.application?.displayName, f.fields.owner])).toEqual([['Legacy-OAuth-Test', ['svc-test-legacy@contoso.com']]]);
+    // Row 16: the app ID URI on an outside domain; api://<name> URIs are not domains.
+    expect(of('posture-identifier-uri').map((f) => f.fields.identifierUri)).toEqual([['https://contoso-payroll.example']]);
+    // Row 18: the web app whose sign-out URL was blanked.
+    expect(of('posture-no-logout-url')).toHaveLength(1);
+    // The apps the attacker registered or revived have no instance lock; the tenant's own apps do.
+    expect(of('posture-no-lock-configuration').map((f) => f.entities.application?.displayName).sort()).toEqual(['Compliance-Export', 'Legacy-OAuth-Test', 'Mail-Archiver']);
+    // Tenant controls the logs imply: device code and ROPC not stopped (MFA for all is report-only), people consented
+    // to Mail.Read for themselves (legacy user consent), risk-based step-up consent on.
+    expect(of('posture-device-code-not-blocked')).toHaveLength(1);
+    expect(of('posture-ropc-not-restricted').map((f) => f.summary)).toEqual([expect.stringContaining("'Require MFA for all users' is enabledForReportingButNotEnforced")]);
+    expect(of('posture-user-consent-unrestricted').map((f) => f.severity)).toEqual(['high']);
+    expect(of('posture-risky-consent-not-blocked')).toEqual([]);
+    // Microsoft's service principals carry no credentials; the snapshot is complete.
+    expect(of('posture-first-party-credential')).toEqual([]);
+    expect([...of('posture-check-not-run'), ...of('posture-collection-incomplete')]).toEqual([]);
+    // A longer policy in appwatch.yaml: the year-long secrets pass; the ten-year one does not, nor the deploy
+    // pipeline's credential, held to its own app management policy.
     const config = join(dir, 'policy.yaml');
     await writeFile(config, 'credentials:\n  maxLifetimeDays: { password: 800, certificate: 800 }\n');
     const lenient = await runCli(['posture', '--snapshot', join(dir, 'snapshot.json'), '--config', config, '--format', 'csv']);
     const rows = lenient.stdout.split('\n').filter((l) => l.includes('Credential valid longer'));
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toContain('never-expires');
+    expect(rows).toHaveLength(2);
+    expect(rows.filter((r) => r.includes('never-expires'))).toHaveLength(1);
+    expect(rows.filter((r) => r.includes("app management policy 'Deploy pipeline credentials'"))).toHaveLength(1);
+  });
+
+  it('scan --snapshot says what the app already held: a critical permission raises a credential to critical, roles are named', async () => {
+    const dir = join(work, 'scenarios-diagnostic');
+    const labels = await readJsonl<Label>(join(dir, 'labels.jsonl'));
+    const report = scoreAlerts(labels, byFormat.get('diagnostic') ?? []);
+    const alertOf = (scenario: string, step: string): Alert => report.results.find((r) => r.label.scenario === scenario && r.label.step === step)!.alert!;
+    // full_access_as_app was granted two minutes before the secret: the app held it.
+    const secret = alertOf('midnight-blizzard', 'secret added to Mail-Archiver');
+    expect(secret.severity).toBe('critical');
+    expect(secret.context.flags).toContain('app-holds-critical-permission');
+    expect(secret.context.severityReasons.join('; ')).toContain('the application holds a critical permission');
+    // The legacy app's secret came before its grants (the assignments' createdDateTime): not flagged.
+    expect(alertOf('midnight-blizzard', 'secret added to the legacy app').context.flags).not.toContain('app-holds-critical-permission');
+    // Reports Reader to an app that already holds Privileged Role Administrator; not the other way round.
+    expect(alertOf('row-03-app-assigned-role', 'non-privileged directory role').context.flags).toContain('target-already-privileged');
+    expect(alertOf('row-03-app-assigned-role', 'privileged directory role').context.flags).not.toContain('target-already-privileged');
   });
 
   it('a snapshot that is not one is refused, naming the file', async () => {
@@ -249,6 +295,14 @@ describe('appwatch simulate', () => {
     console.log(`benign background, 7 days x 500 users: ${alerts.length} alerts\n${[...bySeverity].sort().map(([k, n]) => `  ${String(n).padStart(4)}  ${k}`).join('\n')}`);
     const loud = alerts.filter((a) => a.severity === 'high' || a.severity === 'critical');
     expect(loud.map((a) => `${a.severity}: ${a.summary}`)).toEqual([]);
+    // Posture on the benign tenant: one high finding, the deploy pipeline's Application.ReadWrite.All; people
+    // consent to low-impact permissions only, so the tenant keeps the low user consent policy.
+    const posture = await runCli(['posture', '--snapshot', join(dir, 'snapshot.json'), '--format', 'jsonl']);
+    expect(posture.code, posture.stderr).toBe(0);
+    const findings = posture.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Alert);
+    expect(findings.filter((f) => f.severity === 'high' || f.severity === 'critical').map((f) => `${f.rule.id} ${f.entities.servicePrincipal?.displayName ?? ''}`))
+      .toEqual(['posture-application-permission Deploy-Pipeline']);
+    expect(findings.filter((f) => f.rule.id === 'posture-user-consent-unrestricted')).toEqual([]);
     expect(alerts.some((a) => a.rule.id === '8d1e3f5a-6b7c-4d9e-8f1a-5b6c7d8e9f0a'), 'the kiosk ROPC is allow-listed').toBe(false);
   });
 });

@@ -6,7 +6,8 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_MAX_LIFETIME_DAYS, loadConfig, OUTPUT_FORMATS, type OutputFormat } from '../../config/config.js';
 import { SEVERITIES, severityRank, type Severity } from '../../model/severity.js';
-import { postureFindings } from '../../posture/checks.js';
+import { DanglingChecker, type DnsVerdict } from '../../enrich/dns.js';
+import { postureFindings, redirectHosts } from '../../posture/checks.js';
 import { alertJson, csvHeader, csvRow, ocsfFinding, renderTable } from '../../sinks/formats.js';
 import { DataWriter } from '../output.js';
 import { createReporter } from '../terminal.js';
@@ -20,9 +21,11 @@ export function postureCommand(setExit: (code: number) => void): Command {
     .option('--out <file>', 'write the output to a file instead of stdout')
     .option('--full', 'do not truncate table cells')
     .option('--config <file>', 'configuration file (credentials.maxLifetimeDays)')
+    .option('--dns', 'check redirect URI hosts in DNS: a name that no longer resolves, or a CNAME to a re-registrable cloud name (resolver: dns in appwatch.yaml)')
+    .option('--expiring-days <days>', 'report credentials expiring within this many days', '30')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(SEVERITIES))
     .option('-q, --quiet', 'no status lines on stderr')
-    .action(async (options: InventorySourceOptions & { format?: OutputFormat; out?: string; full?: boolean; config?: string; failOn?: Severity; quiet?: boolean }) => {
+    .action(async (options: InventorySourceOptions & { dns?: boolean; expiringDays: string; format?: OutputFormat; out?: string; full?: boolean; config?: string; failOn?: Severity; quiet?: boolean }) => {
       const reporter = createReporter(process.stderr, Boolean(options.quiet));
       const { config } = loadConfig(options.config);
       let snapshot, label: string;
@@ -34,11 +37,25 @@ export function postureCommand(setExit: (code: number) => void): Command {
         setExit(EXIT.usage);
         return;
       }
+      const expiringWithinDays = Number(options.expiringDays);
+      if (!Number.isInteger(expiringWithinDays) || expiringWithinDays < 0) {
+        reporter.error(`--expiring-days ${options.expiringDays}: a whole number of days`);
+        setExit(EXIT.usage);
+        return;
+      }
+      let dns: Map<string, DnsVerdict> | undefined;
+      if (options.dns) {
+        const checker = new DanglingChecker(config.dns);
+        const hosts = redirectHosts(snapshot);
+        dns = new Map(await Promise.all(hosts.map(async (h) => [h, await checker.check(h)] as const)));
+        reporter.info(`checked ${hosts.length} redirect URI host${hosts.length === 1 ? '' : 's'} in DNS`);
+      } else reporter.info('redirect URI hosts not checked in DNS (use --dns to find dangling ones)');
       const collected = snapshot.collectedAt ? Date.parse(snapshot.collectedAt) : NaN;
       const findings = postureFindings(snapshot, {
         policy: { ...DEFAULT_MAX_LIFETIME_DAYS, ...config.credentials.maxLifetimeDays },
         // Expiry is judged at collection time: the snapshot says what was true then.
         now: Number.isFinite(collected) ? collected : Date.now(),
+        expiringWithinDays, ...(dns ? { dns } : {}),
         file: label, detectedAt: new Date().toISOString(),
       }).sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.rule.title.localeCompare(b.rule.title));
       const format = options.format ?? config.output.format ?? (process.stdout.isTTY ? 'table' : 'jsonl');
