@@ -1,0 +1,405 @@
+/**
+ * @module store/sqlite
+ * The AlertStore on one SQLite file (better-sqlite3). WAL with `synchronous=FULL`: a committed batch survives a
+ * killed process and a power loss. better-sqlite3 is synchronous; the methods still return Promises because the
+ * interface is shared with stores that are not (PostgreSQL).
+ *
+ * Times are written as ISO-8601 UTC with milliseconds (normalised on the way in) so SQL compares them as text.
+ */
+import { randomUUID } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Alert } from '../alerts/types.js';
+import { severityRank } from '../model/severity.js';
+import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from './migrations/sqlite.js';
+import { firstMatch, scopeMatcher, validateSuppression } from './suppression.js';
+import {
+  TRIAGE_STATES,
+  type AlertFilter,
+  type AlertStore,
+  type CommitBatch,
+  type CommitResult,
+  type OutboxEntry,
+  type SourceHealth,
+  type StoredAlert,
+  type Suppression,
+  type TriageState,
+} from './types.js';
+
+export const DEFAULT_STORE_PATH = './.appwatch/appwatch.db';
+
+/** A store that cannot be opened or used as asked (newer schema, not a database, bad time); message names the file. */
+export class StoreError extends Error {}
+
+const BUSY_TIMEOUT_MS = 10_000;
+
+function iso(value: string, what: string): string {
+  const t = Date.parse(value);
+  if (!Number.isFinite(t)) throw new StoreError(`${what} is not a time: ${value}`);
+  return new Date(t).toISOString();
+}
+
+/** An alert's own time, normalised when it parses (alerts from the pipeline always do), else kept as written. */
+function alertTime(value: string): string {
+  const t = Date.parse(value);
+  return Number.isFinite(t) ? new Date(t).toISOString() : value;
+}
+
+interface AlertRow {
+  id: string;
+  tenant: string;
+  state: TriageState;
+  suppression_id: string | null;
+  first_seen: string;
+  updated_at: string;
+  alert: string;
+  history: string;
+}
+
+interface SuppressionRow {
+  id: string;
+  rule_id: string | null;
+  application: string | null;
+  actor: string | null;
+  resource: string | null;
+  tenant: string | null;
+  reason: string;
+  author: string;
+  created_at: string;
+  expires_at: string | null;
+  hits: number;
+}
+
+const ALERT_COLUMNS = `a.id, a.tenant, a.state, a.suppression_id, a.first_seen, a.updated_at, a.alert,
+  (SELECT json_group_array(json_object('at', h.at, 'state', h.state, 'by', h.by, 'note', h.note) ORDER BY h.seq)
+     FROM alert_history h WHERE h.alert_id = a.id) AS history`;
+
+function toStoredAlert(row: AlertRow): StoredAlert {
+  const history = (JSON.parse(row.history) as { at: string; state: TriageState; by: string | null; note: string | null }[]).map((h) => ({
+    at: h.at,
+    state: h.state,
+    ...(h.by !== null ? { by: h.by } : {}),
+    ...(h.note !== null ? { note: h.note } : {}),
+  }));
+  return {
+    alert: JSON.parse(row.alert) as Alert,
+    tenant: row.tenant,
+    state: row.state,
+    ...(row.suppression_id !== null ? { suppressionId: row.suppression_id } : {}),
+    firstSeen: row.first_seen,
+    updatedAt: row.updated_at,
+    history,
+  };
+}
+
+function toSuppression(row: SuppressionRow): Suppression {
+  const scope: Suppression['scope'] = {};
+  if (row.rule_id !== null) scope.ruleId = row.rule_id;
+  if (row.application !== null) scope.application = row.application;
+  if (row.actor !== null) scope.actor = row.actor;
+  if (row.resource !== null) scope.resource = row.resource;
+  if (row.tenant !== null) scope.tenant = row.tenant;
+  return {
+    id: row.id,
+    scope,
+    reason: row.reason,
+    author: row.author,
+    createdAt: row.created_at,
+    ...(row.expires_at !== null ? { expiresAt: row.expires_at } : {}),
+    hits: row.hits,
+  };
+}
+
+/** WHERE clause and parameters for an alert filter (shared by list and count). */
+function whereOf(filter: AlertFilter, withStates: boolean): { sql: string; params: unknown[] } {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  if (filter.tenant !== undefined) {
+    clauses.push('a.tenant = ?');
+    params.push(filter.tenant);
+  }
+  if (withStates && filter.states !== undefined) {
+    const states = filter.states.filter((s) => (TRIAGE_STATES as readonly string[]).includes(s));
+    clauses.push(`a.state IN (${states.map(() => '?').join(', ') || 'NULL'})`);
+    params.push(...states);
+  }
+  if (filter.minSeverity !== undefined) {
+    clauses.push('a.severity_rank >= ?');
+    params.push(severityRank(filter.minSeverity));
+  }
+  if (filter.ruleId !== undefined) {
+    clauses.push('a.rule_id = ?');
+    params.push(filter.ruleId);
+  }
+  if (filter.since !== undefined) {
+    clauses.push('a.time >= ?');
+    params.push(iso(filter.since, 'since'));
+  }
+  return { sql: clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+export class SqliteStore implements AlertStore {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** Opens (creating) the file; call migrate() before use, or use openSqliteStore. */
+  constructor(path: string = DEFAULT_STORE_PATH) {
+    this.path = path === ':memory:' ? path : resolve(path);
+    if (path !== ':memory:') {
+      // Alerts name people, apps and IP addresses: the folder and file are the owner's only. The file is created
+      // here with its mode (an empty file is an empty database); SQLite gives the -wal and -shm files the same.
+      mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+      if (!existsSync(this.path)) closeSync(openSync(this.path, 'a', 0o600));
+    }
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(this.path, { timeout: BUSY_TIMEOUT_MS });
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+    } catch (error) {
+      db?.close();
+      throw new StoreError(`cannot open the store ${this.path}: ${(error as Error).message}`);
+    }
+    this.db = db;
+  }
+
+  /** The connection's durability settings (for `appwatch status` and tests). */
+  pragmas(): { journalMode: string; synchronous: number; foreignKeys: boolean; busyTimeoutMs: number } {
+    return {
+      journalMode: this.db.pragma('journal_mode', { simple: true }) as string,
+      synchronous: this.db.pragma('synchronous', { simple: true }) as number,
+      foreignKeys: this.db.pragma('foreign_keys', { simple: true }) === 1,
+      busyTimeoutMs: this.db.pragma('busy_timeout', { simple: true }) as number,
+    };
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
+  private version(): number {
+    const row = this.db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null };
+    return row.v ?? 0;
+  }
+
+  async migrate(): Promise<number> {
+    try {
+      this.db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    } catch (error) {
+      throw new StoreError(`cannot use the store ${this.path}: ${(error as Error).message}`);
+    }
+    // IMMEDIATE: two processes opening a new file at once take turns; the second sees the first's steps applied.
+    const step = this.db.transaction((m: (typeof SQLITE_MIGRATIONS)[number]) => {
+      if (this.version() >= m.version) return;
+      this.db.exec(m.sql);
+      this.db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+    });
+    const current = this.version();
+    if (current > SQLITE_SCHEMA_VERSION) {
+      throw new StoreError(`the store ${this.path} has schema version ${current}, newer than this appwatch knows (${SQLITE_SCHEMA_VERSION}): upgrade appwatch, or use another --store`);
+    }
+    for (const m of SQLITE_MIGRATIONS) step.immediate(m);
+    return this.version();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  async commitBatch(batch: CommitBatch): Promise<CommitResult> {
+    const now = iso(batch.now, 'now');
+    const insertAlert = this.stmt(`INSERT INTO alerts (id, tenant, severity_rank, rule_id, time, state, suppression_id, first_seen, updated_at, alert)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`);
+    const queue = this.stmt('INSERT INTO outbox (sink, alert_id, attempts, next_attempt_at, queued_at) VALUES (?, ?, 0, ?, ?) ON CONFLICT (sink, alert_id) DO NOTHING');
+    const hit = this.stmt('UPDATE suppressions SET hits = hits + ? WHERE id = ?');
+    const checkpoint = this.stmt('INSERT INTO checkpoints (source, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at');
+    const dropCheckpoint = this.stmt('DELETE FROM checkpoints WHERE source = ?');
+    const state = this.stmt('INSERT INTO engine_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at');
+    const dropState = this.stmt('DELETE FROM engine_state WHERE key = ?');
+
+    // Serialised before the write lock is taken, so other writers (the CLI) wait less.
+    const texts = batch.alerts.map((a) => JSON.stringify(a));
+
+    const run = this.db.transaction((): CommitResult => {
+      // Read inside the transaction: a suppression added by `appwatch alerts suppress` meanwhile is either in or out.
+      const matchers = this.liveSuppressions(now).map(scopeMatcher);
+      const result: CommitResult = { inserted: [], suppressed: [], duplicates: 0 };
+      const hits = new Map<string, number>();
+      for (const [i, alert] of batch.alerts.entries()) {
+        const suppression = matchers.length > 0 ? firstMatch(matchers, alert, batch.tenant) : undefined;
+        const { changes } = insertAlert.run(
+          alert.id, batch.tenant, severityRank(alert.severity), alert.rule.id, alertTime(alert.time),
+          suppression ? 'suppressed' : 'new', suppression?.id ?? null, now, now, texts[i],
+        );
+        if (changes === 0) {
+          result.duplicates += 1;
+        } else if (suppression) {
+          result.suppressed.push(alert);
+          hits.set(suppression.id, (hits.get(suppression.id) ?? 0) + 1);
+        } else {
+          result.inserted.push(alert);
+          for (const sink of batch.sinksFor(alert)) queue.run(sink, alert.id, now, now);
+        }
+      }
+      for (const [id, n] of hits) hit.run(n, id);
+      // Opaque JSON; `undefined` (which JSON cannot hold) removes the key.
+      for (const [source, value] of Object.entries(batch.checkpoints)) {
+        if (value === undefined) dropCheckpoint.run(source);
+        else checkpoint.run(source, JSON.stringify(value), now);
+      }
+      for (const [key, value] of Object.entries(batch.state)) {
+        if (value === undefined) dropState.run(key);
+        else state.run(key, JSON.stringify(value), now);
+      }
+      return result;
+    });
+    return run.immediate();
+  }
+
+  private liveSuppressions(now: string): Suppression[] {
+    const rows = this.stmt('SELECT * FROM suppressions WHERE expires_at IS NULL OR expires_at > ? ORDER BY created_at, id').all(now) as SuppressionRow[];
+    return rows.map(toSuppression);
+  }
+
+  async getCheckpoint(source: string): Promise<unknown | undefined> {
+    const row = this.stmt('SELECT value FROM checkpoints WHERE source = ?').get(source) as { value: string } | undefined;
+    return row ? JSON.parse(row.value) : undefined;
+  }
+
+  async getState(key: string): Promise<unknown | undefined> {
+    const row = this.stmt('SELECT value FROM engine_state WHERE key = ?').get(key) as { value: string } | undefined;
+    return row ? JSON.parse(row.value) : undefined;
+  }
+
+  async getAlert(id: string): Promise<StoredAlert | undefined> {
+    const row = this.stmt(`SELECT ${ALERT_COLUMNS} FROM alerts a WHERE a.id = ?`).get(id) as AlertRow | undefined;
+    return row ? toStoredAlert(row) : undefined;
+  }
+
+  async listAlerts(filter: AlertFilter = {}): Promise<StoredAlert[]> {
+    const where = whereOf(filter, true);
+    // LIMIT -1 is no limit in SQLite; a parameter keeps one prepared statement per filter shape.
+    const limit = filter.limit !== undefined && filter.limit >= 0 ? Math.floor(filter.limit) : -1;
+    const rows = this.stmt(`SELECT ${ALERT_COLUMNS} FROM alerts a ${where.sql} ORDER BY a.time DESC, a.id LIMIT ?`).all(...where.params, limit) as AlertRow[];
+    return rows.map(toStoredAlert);
+  }
+
+  async setAlertState(id: string, state: Exclude<TriageState, 'suppressed'>, by?: string, note?: string, now?: string): Promise<boolean> {
+    // Suppressed is only ever set by a suppression at commit time; refuse it from JavaScript callers too.
+    if (!['new', 'acknowledged', 'resolved'].includes(state)) throw new StoreError(`cannot set triage state ${String(state)}`);
+    const at = now === undefined ? new Date().toISOString() : iso(now, 'now');
+    const update = this.stmt('UPDATE alerts SET state = ?, updated_at = ? WHERE id = ?');
+    const append = this.stmt('INSERT INTO alert_history (alert_id, at, state, by, note) VALUES (?, ?, ?, ?, ?)');
+    return this.db.transaction(() => {
+      if (update.run(state, at, id).changes === 0) return false;
+      append.run(id, at, state, by ?? null, note ?? null);
+      return true;
+    }).immediate();
+  }
+
+  async countAlerts(filter: AlertFilter = {}): Promise<Record<TriageState, number>> {
+    const where = whereOf(filter, true);
+    const rows = this.stmt(`SELECT a.state AS state, count(*) AS n FROM alerts a ${where.sql} GROUP BY a.state`).all(...where.params) as { state: TriageState; n: number }[];
+    const counts = Object.fromEntries(TRIAGE_STATES.map((s) => [s, 0])) as Record<TriageState, number>;
+    for (const r of rows) counts[r.state] = r.n;
+    return counts;
+  }
+
+  async addSuppression(s: Omit<Suppression, 'id' | 'hits' | 'createdAt'> & { createdAt?: string }): Promise<Suppression> {
+    validateSuppression(s);
+    const suppression: Suppression = {
+      id: randomUUID(),
+      scope: { ...s.scope },
+      reason: s.reason,
+      author: s.author,
+      createdAt: s.createdAt === undefined ? new Date().toISOString() : iso(s.createdAt, 'createdAt'),
+      ...(s.expiresAt !== undefined ? { expiresAt: iso(s.expiresAt, 'expiresAt') } : {}),
+      hits: 0,
+    };
+    const { ruleId, application, actor, resource, tenant } = suppression.scope;
+    this.stmt(`INSERT INTO suppressions (id, rule_id, application, actor, resource, tenant, reason, author, created_at, expires_at, hits)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`).run(
+      suppression.id, ruleId ?? null, application ?? null, actor ?? null, resource ?? null, tenant ?? null,
+      suppression.reason, suppression.author, suppression.createdAt, suppression.expiresAt ?? null,
+    );
+    return suppression;
+  }
+
+  async listSuppressions(includeExpired = false, now?: string): Promise<Suppression[]> {
+    if (includeExpired) return (this.stmt('SELECT * FROM suppressions ORDER BY created_at, id').all() as SuppressionRow[]).map(toSuppression);
+    return this.liveSuppressions(now === undefined ? new Date().toISOString() : iso(now, 'now'));
+  }
+
+  async removeSuppression(id: string): Promise<boolean> {
+    return this.stmt('DELETE FROM suppressions WHERE id = ?').run(id).changes > 0;
+  }
+
+  async dueDeliveries(sink: string, now: string, limit: number): Promise<(OutboxEntry & { alert: Alert })[]> {
+    const rows = this.stmt(`SELECT o.sink, o.alert_id, o.attempts, o.next_attempt_at, o.last_error, a.alert
+      FROM outbox o JOIN alerts a ON a.id = o.alert_id
+      WHERE o.sink = ? AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.rowid LIMIT ?`)
+      .all(sink, iso(now, 'now'), Math.max(0, Math.floor(limit))) as { sink: string; alert_id: string; attempts: number; next_attempt_at: string; last_error: string | null; alert: string }[];
+    return rows.map((r) => ({
+      sink: r.sink,
+      alertId: r.alert_id,
+      attempts: r.attempts,
+      nextAttemptAt: r.next_attempt_at,
+      ...(r.last_error !== null ? { lastError: r.last_error } : {}),
+      alert: JSON.parse(r.alert) as Alert,
+    }));
+  }
+
+  async markDelivered(sink: string, alertId: string, now: string): Promise<void> {
+    const at = iso(now, 'now');
+    const take = this.stmt('DELETE FROM outbox WHERE sink = ? AND alert_id = ? RETURNING attempts');
+    const log = this.stmt('INSERT INTO deliveries (sink, alert_id, delivered_at, attempts) VALUES (?, ?, ?, ?) ON CONFLICT (sink, alert_id) DO UPDATE SET delivered_at = excluded.delivered_at, attempts = excluded.attempts');
+    this.db.transaction(() => {
+      const row = take.get(sink, alertId) as { attempts: number } | undefined;
+      // A second call for the same entry (a retry after a crash) changes nothing.
+      if (row) log.run(sink, alertId, at, row.attempts + 1);
+    }).immediate();
+  }
+
+  async markFailed(sink: string, alertId: string, error: string, nextAttemptAt: string): Promise<void> {
+    this.stmt('UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE sink = ? AND alert_id = ?')
+      .run(error, iso(nextAttemptAt, 'nextAttemptAt'), sink, alertId);
+  }
+
+  async outboxDepth(): Promise<Record<string, number>> {
+    const rows = this.stmt('SELECT sink, count(*) AS n FROM outbox GROUP BY sink ORDER BY sink').all() as { sink: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.sink, r.n]));
+  }
+
+  /** Deliveries made to a sink, oldest first (not in AlertStore: for `appwatch status` and tests). */
+  async deliveries(sink: string): Promise<{ alertId: string; deliveredAt: string; attempts: number }[]> {
+    const rows = this.stmt('SELECT alert_id, delivered_at, attempts FROM deliveries WHERE sink = ? ORDER BY delivered_at, rowid').all(sink) as { alert_id: string; delivered_at: string; attempts: number }[];
+    return rows.map((r) => ({ alertId: r.alert_id, deliveredAt: r.delivered_at, attempts: r.attempts }));
+  }
+
+  async recordSourceHealth(source: string, health: SourceHealth): Promise<void> {
+    this.stmt('INSERT INTO source_health (source, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
+      .run(source, JSON.stringify(health), new Date().toISOString());
+  }
+
+  async sourceHealth(): Promise<Record<string, SourceHealth>> {
+    const rows = this.stmt('SELECT source, value FROM source_health ORDER BY source').all() as { source: string; value: string }[];
+    return Object.fromEntries(rows.map((r) => [r.source, JSON.parse(r.value) as SourceHealth]));
+  }
+}
+
+/** Opens the store at `path` (creating the file and its folder) and brings its schema up to date. */
+export async function openSqliteStore(path: string = DEFAULT_STORE_PATH): Promise<SqliteStore> {
+  const store = new SqliteStore(path);
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
