@@ -28,6 +28,11 @@ export function alertId(ruleId: string, events: readonly CanonicalEvent[]): stri
   return idFromKeys(ruleId, events.length === 1 ? [eventKey(events[0]!)] : events.map(eventKey).sort());
 }
 
+/** A correlation alert's id: the correlation, its group values and the events of the input its window starts at. */
+export function correlationAlertId(correlationId: string, group: Record<string, string>, anchor: readonly CanonicalEvent[]): string {
+  return idFromKeys(correlationId, [JSON.stringify(Object.entries(group).sort()), ...anchor.map(eventKey).sort()]);
+}
+
 function idFromKeys(ruleId: string, keys: readonly string[]): string {
   return hash('sha256', `${ruleId}\u0000${keys.join('\u0000')}`).slice(0, 32);
 }
@@ -255,6 +260,11 @@ function detailsOf(event: CanonicalEvent): string[] {
   }
   for (const u of a.uris?.redirect?.added ?? []) out.push(`adds redirect URI ${u.uri}${u.flags.length ? ` (${u.flags.join(', ')})` : ''}`);
   if (a.uris?.logoutUrl?.blank) out.push('sign-out URL removed');
+  // From the snapshot (scan --snapshot): what the app or service principal already held.
+  const held = a.criticalPermissionsHeld as { value?: string }[] | string[] | undefined;
+  if (held && held.length > 0) out.push(`the app holds ${held.map((p) => (typeof p === 'string' ? p : p.value ?? '?')).join(', ')} (critical)`);
+  const targetRoles = a.targetRoles as { displayName?: string }[] | string[] | undefined;
+  if (targetRoles && targetRoles.length > 0) out.push(`the service principal already holds ${targetRoles.map((r) => (typeof r === 'string' ? r : r.displayName ?? '?')).join(', ')}`);
   for (const f of a.flags ?? []) if (FLAG_TEXT[f]) out.push(FLAG_TEXT[f]!);
   return out;
 }

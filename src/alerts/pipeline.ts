@@ -14,7 +14,7 @@ import { DanglingChecker, type DnsOptions } from '../enrich/dns.js';
 import { addFlags, enrichEvent } from '../enrich/index.js';
 import type { UriChanges } from '../enrich/uris.js';
 import type { Ruleset } from '../detect/ruleset.js';
-import { buildAlert, eventFacts, ruleInfo, type EventFacts } from './build.js';
+import { buildAlert, correlationAlertId, eventFacts, ruleInfo, type EventFacts } from './build.js';
 import type { Alert } from './types.js';
 import { RecentKeys } from './recent-keys.js';
 
@@ -167,6 +167,32 @@ export class AlertPipeline {
     return fields;
   }
 
+  /**
+   * For a long-running watch: the correlation inputs held, as JSON, so correlation windows survive a restart.
+   * Inputs older than every correlation's timespan before the newest input are dropped first: no window that
+   * is still open can need them.
+   */
+  correlationState(): CorrelationInput[] {
+    this.pruneCorrelationInputs();
+    return [...this.correlationInputs];
+  }
+
+  restoreCorrelationState(inputs: readonly CorrelationInput[]): void {
+    this.correlationInputs.push(...inputs);
+  }
+
+  private pruneCorrelationInputs(): void {
+    if (this.correlationInputs.length === 0) return;
+    const longest = Math.max(0, ...this.ruleset.correlations.map((c) => c.timespanMs));
+    let newest = '';
+    for (const input of this.correlationInputs) if (input.time > newest) newest = input.time;
+    // Two timespans: a chained correlation's window can start where its inner correlation's began.
+    const horizon = new Date(Date.parse(newest) - 2 * longest).toISOString();
+    const kept = this.correlationInputs.filter((input) => input.time >= horizon);
+    this.correlationInputs.length = 0;
+    this.correlationInputs.push(...kept);
+  }
+
   /** Alerts of the correlations, once all input has been seen. */
   finish(): Alert[] {
     const alerts: Alert[] = [];
@@ -191,7 +217,10 @@ export class AlertPipeline {
     const fields: Record<string, unknown[]> = Object.fromEntries(Object.entries(result.group).map(([k, v]) => [k, [v]]));
     fields[`correlation.${c.type}`] = [result.subject ?? result.value];
     const source = this.ruleset.rules.find((r) => c.rules.includes(r.rule.id ?? '') || c.rules.includes(r.rule.name ?? ''))?.source ?? 'sigma';
-    return buildAlert({ doc: c, source, repairs: [], fieldNames: [] }, events, this.detectedAt, { summary, fields });
+    const alert = buildAlert({ doc: c, source, repairs: [], fieldNames: [] }, events, this.detectedAt, { summary, fields });
+    // Identified by its correlation, group and the event its window starts at, not by every event in it: a watch
+    // evaluates a window while it is still filling, and the alert must keep one id as later events join it.
+    return { ...alert, id: correlationAlertId(c.id ?? c.name ?? c.title, result.group, result.inputs[0]!.events) };
   }
 
   private emit(alert: Alert, out: Alert[]): void {

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LineCounter, isMap, isScalar, parseDocument, type Node } from 'yaml';
 import { INPUT_FORMATS, type InputFormatName } from '../model/event.js';
+import { checkSinkList } from '../sinks/delivery/config.js';
 
 export interface AppwatchConfig {
   ingest: {
@@ -31,7 +32,25 @@ export interface AppwatchConfig {
   thresholds: Record<string, number>;
   /** Credential policy (guide row 2): the longest lifetime allowed per credential type, in days. */
   credentials: { maxLifetimeDays?: { password?: number; certificate?: number } };
+  /** `appwatch watch`: the tenants followed and their sources. */
+  tenants?: TenantConfig[];
+  /** `appwatch watch`: the durable store (a SQLite file path). */
+  store?: string;
+  /** `appwatch watch`: how often to poll, how far back each poll looks again (Entra delivers late), where the first poll starts. */
+  poll: { intervalSeconds?: number; overlapMinutes?: number; lookbackMinutes?: number; requestsPer10Seconds?: number };
+  /** `appwatch watch`: where alerts go (src/sinks/delivery/config.ts). */
+  sinks?: unknown[];
 }
+
+/** A tenant `appwatch watch` follows. Secrets never live in the file: `*Env` keys name environment variables. */
+export interface TenantConfig {
+  id: string;
+  name?: string;
+  graphUrl?: string;
+  auth?: { clientId?: string; certificatePath?: string; certificatePasswordEnv?: string; clientSecretEnv?: string; accessTokenEnv?: string; authorityHost?: string };
+  sources: TenantSource[];
+}
+export type TenantSource = 'audit' | 'signins' | { diagnosticFolder: string };
 
 /** What the tenant considers normal: sets the context flags that raise or lower an alert's severity. */
 export interface ContextConfig {
@@ -94,6 +113,36 @@ const allowListMap: Check = (v) => {
   }
   return null;
 };
+const TENANT_KEYS = ['id', 'name', 'graphUrl', 'auth', 'sources'];
+const AUTH_KEYS = ['clientId', 'certificatePath', 'certificatePasswordEnv', 'clientSecretEnv', 'accessTokenEnv', 'authorityHost'];
+const tenantList: Check = (v) => {
+  if (!Array.isArray(v)) return 'must be a list of tenants {id, name?, auth?, sources[]}';
+  const ids = new Set<string>();
+  for (const [i, t] of v.entries()) {
+    if (typeof t !== 'object' || t === null || Array.isArray(t)) return `[${i}] must be a mapping {id, name?, auth?, sources[]}`;
+    const tenant = t as Record<string, unknown>;
+    for (const k of Object.keys(tenant)) if (!TENANT_KEYS.includes(k)) return `[${i}] has unknown key ${k} (known: ${TENANT_KEYS.join(', ')})`;
+    if (typeof tenant.id !== 'string' || tenant.id === '') return `[${i}].id must be the tenant id or a verified domain`;
+    const key = (tenant.name as string | undefined) ?? tenant.id;
+    if (ids.has(key)) return `[${i}] repeats tenant ${key}`;
+    ids.add(key);
+    if (tenant.auth !== undefined) {
+      if (typeof tenant.auth !== 'object' || tenant.auth === null) return `[${i}].auth must be a mapping (${AUTH_KEYS.join(', ')})`;
+      for (const [k, value] of Object.entries(tenant.auth)) {
+        if (!AUTH_KEYS.includes(k)) return `[${i}].auth has unknown key ${k} (known: ${AUTH_KEYS.join(', ')}; secrets are named by environment variable: clientSecretEnv, accessTokenEnv, certificatePasswordEnv)`;
+        if (typeof value !== 'string' || value === '') return `[${i}].auth.${k} must be a non-empty string`;
+      }
+    }
+    if (!Array.isArray(tenant.sources) || tenant.sources.length === 0) return `[${i}].sources must list audit, signins or {diagnosticFolder: PATH}`;
+    for (const [j, source] of tenant.sources.entries()) {
+      const ok = source === 'audit' || source === 'signins'
+        || (typeof source === 'object' && source !== null && Object.keys(source).length === 1 && typeof (source as Record<string, unknown>).diagnosticFolder === 'string');
+      if (!ok) return `[${i}].sources[${j}] must be audit, signins or {diagnosticFolder: PATH}`;
+    }
+  }
+  return null;
+};
+const aList: Check = (v) => (Array.isArray(v) ? null : 'must be a list');
 const aPositiveInteger: Check = (v) => (Number.isInteger(v) && (v as number) > 0 ? null : 'must be a positive whole number');
 
 /** The keys appwatch knows; later capabilities add their sections here. */
@@ -131,6 +180,10 @@ const SCHEMA: Schema = {
   credentials: {
     maxLifetimeDays: { password: aPositiveInteger, certificate: aPositiveInteger },
   },
+  tenants: tenantList,
+  store: aString,
+  poll: { intervalSeconds: aPositiveInteger, overlapMinutes: aPositiveInteger, lookbackMinutes: aPositiveInteger, requestsPer10Seconds: aPositiveInteger },
+  sinks: (v) => aList(v) ?? checkSinkList(v),
 };
 
 /** The guide's usual policy when appwatch.yaml sets none: secrets 180 days, certificates a year. */
@@ -143,7 +196,7 @@ export function loadConfig(explicitPath?: string, cwd = process.cwd()): { config
   const path = explicitPath ? resolve(cwd, explicitPath) : resolve(cwd, DEFAULT_CONFIG_FILE);
   if (!existsSync(path)) {
     if (explicitPath) throw new ConfigError('no such file', explicitPath);
-    return { config: { ingest: {}, output: {}, sigma: {}, context: {}, dns: {}, baseline: {}, thresholds: {}, credentials: {} } };
+    return { config: { ingest: {}, output: {}, sigma: {}, context: {}, dns: {}, baseline: {}, thresholds: {}, credentials: {}, poll: {} } };
   }
   const text = readFileSync(path, 'utf8');
   return { config: parseConfig(text, explicitPath ?? DEFAULT_CONFIG_FILE), file: path };
@@ -156,7 +209,7 @@ export function parseConfig(text: string, file: string): AppwatchConfig {
     const error = doc.errors[0]!;
     throw new ConfigError(`invalid YAML: ${error.message.split('\n')[0]}`, file, lineCounter.linePos(error.pos[0]).line);
   }
-  const config: AppwatchConfig = { ingest: {}, output: {}, sigma: {}, context: {}, dns: {}, baseline: {}, thresholds: {}, credentials: {} };
+  const config: AppwatchConfig = { ingest: {}, output: {}, sigma: {}, context: {}, dns: {}, baseline: {}, thresholds: {}, credentials: {}, poll: {} };
   if (doc.contents === null) return config;
   validate(doc.contents as Node, SCHEMA, '', config as unknown as Record<string, unknown>, file, lineCounter);
   return config;
@@ -182,7 +235,8 @@ function validate(node: Node, schema: Schema, path: string, out: Record<string, 
     if (typeof rule === 'function') {
       const value = isScalar(valueNode) ? valueNode.value : valueNode?.toJSON();
       const problem = rule(value);
-      if (problem) throw new ConfigError(`${keyPath} ${problem}`, file, lineOf(valueNode ?? keyNode, counter));
+      // Some checks name the exact entry themselves (`sinks[2].url …`).
+      if (problem) throw new ConfigError(problem.startsWith(keyPath) ? problem : `${keyPath} ${problem}`, file, lineOf(valueNode ?? keyNode, counter));
       out[key] = value;
     } else {
       const section: Record<string, unknown> = (out[key] as Record<string, unknown> | undefined) ?? {};

@@ -22,6 +22,9 @@ export interface GraphTenant {
   owners?: Record<string, Json[]>;
   federatedIdentityCredentials?: Record<string, Json[]>;
   directoryObjects?: Record<string, Json>;
+  /** Log records served by `auditLogs/directoryAudits` and beta `auditLogs/signIns` (tests may push late arrivals). */
+  directoryAudits?: Json[];
+  signIns?: Json[];
   policies?: { defaultAppManagementPolicy?: Json; appManagementPolicies?: Json[]; appManagementPolicyTargets?: Record<string, string[]>; conditionalAccessPolicies?: Json[]; authorizationPolicy?: Json; directorySettings?: Json[] };
 }
 
@@ -92,6 +95,26 @@ export async function startGraphServer(tenant: GraphTenant, options: { token: st
     '/policies/authorizationPolicy': () => tenant.policies?.authorizationPolicy,
   };
 
+  /**
+   * The logs, filtered as Graph filters them (`activityDateTime ge …`, `createdDateTime ge … and
+   * signInEventTypes/any(t: t eq '…')`), newest first as Graph returns them. Sign-ins of every type are beta only.
+   */
+  function logCollection(path: string, filter: string | null, beta: boolean): Json[] | string | undefined {
+    if (path !== '/auditLogs/directoryAudits' && path !== '/auditLogs/signIns') return undefined;
+    const audit = path === '/auditLogs/directoryAudits';
+    const field = audit ? 'activityDateTime' : 'createdDateTime';
+    let items = [...((audit ? tenant.directoryAudits : tenant.signIns) ?? [])];
+    const since = filter ? new RegExp(`${field} ge (\\S+)`).exec(filter) : null;
+    if (since) items = items.filter((r) => Date.parse(String(r[field])) >= Date.parse(since[1]!));
+    const type = filter ? /signInEventTypes\/any\(t: t eq '(\w+)'\)/.exec(filter) : null;
+    if (!audit) {
+      if (type && !beta) return "Invalid filter clause: signInEventTypes is only available in beta";
+      const wanted = type?.[1] ?? 'interactiveUser';
+      items = items.filter((r) => ((r.signInEventTypes as string[] | undefined) ?? ['interactiveUser']).includes(wanted));
+    }
+    return items.sort((a, b) => String(b[field]).localeCompare(String(a[field])));
+  }
+
   /** The route pattern of a path (`/applications/{id}/owners`), for faults and the request log. */
   function routeOf(method: string, path: string): string {
     return `${method} ${path.replace(/^\/(applications|servicePrincipals|policies\/appManagementPolicies)\/[^/]+\//, '/$1/{id}/')}`;
@@ -116,7 +139,7 @@ export async function startGraphServer(tenant: GraphTenant, options: { token: st
   function answer(method: string, rawUrl: string, body: unknown, inBatch: boolean, authorization: string | undefined): Answer | 'hang' {
     const url = new URL(rawUrl, 'http://graph.invalid');
     const path = url.pathname.replace(/^\/(v1\.0|beta)/, '');
-    const route = routeOf(method, path);
+    const route = routeOf(method, path) + (url.pathname.startsWith('/beta') ? ' (beta)' : '');
     requests.push({ method, url: `${url.pathname}${url.search}`, route, ...(authorization ? { authorization } : {}), at: Date.now(), inBatch });
     if (!inBatch && authorization !== `Bearer ${options.token}`) return { status: 401, body: errorBody(401) };
     const fault = faults.get(route);
@@ -138,7 +161,9 @@ export async function startGraphServer(tenant: GraphTenant, options: { token: st
       if (!value) return { status: 404, body: errorBody(404) };
       return { status: 200, body: { '@odata.context': `${base}/$metadata#policies/${path.split('/').pop()}/$entity`, ...value } };
     }
-    const items = collections[path]?.() ?? related(path);
+    const log = logCollection(path, url.searchParams.get('$filter'), url.pathname.startsWith('/beta'));
+    if (typeof log === 'string') return { status: 400, body: errorBody(400, 'Request_UnsupportedQuery', log) };
+    const items = log ?? collections[path]?.() ?? related(path);
     if (!items) return { status: 404, body: errorBody(404) };
     const skip = Number(url.searchParams.get('$skiptoken') ? Buffer.from(url.searchParams.get('$skiptoken')!, 'base64url').toString() : 0);
     const top = Math.min(Number(url.searchParams.get('$top') ?? pageSize), pageSize);
@@ -148,7 +173,7 @@ export async function startGraphServer(tenant: GraphTenant, options: { token: st
       // Graph writes `$skiptoken` literally (not %24) and keeps the other query options.
       const query = url.search.slice(1).split('&').filter((p) => p && !/^(\$|%24)skiptoken=/i.test(p));
       query.push(`$skiptoken=${Buffer.from(String(skip + top)).toString('base64url')}`);
-      result['@odata.nextLink'] = `${base}${path}?${query.join('&')}`;
+      result['@odata.nextLink'] = `${base.replace(/\/v1\.0$/, '')}${url.pathname}?${query.join('&')}`;
     }
     return { status: 200, body: result };
   }

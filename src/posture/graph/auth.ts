@@ -9,7 +9,7 @@
  * Tokens are never written to logs or errors.
  */
 import { readFileSync } from 'node:fs';
-import { ClientCertificateCredential, DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { ClientCertificateCredential, ClientSecretCredential, DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 
 export interface TokenProvider {
   /** A bearer token for Graph; `refresh` asks for a new one after a 401. */
@@ -27,6 +27,8 @@ export interface AuthOptions {
   authorityHost?: string;
   disableInstanceDiscovery: boolean;
   env?: NodeJS.ProcessEnv;
+  /** A client secret read from the environment variable a tenant's configuration names (`clientSecretEnv`). */
+  clientSecret?: string;
 }
 
 function staticToken(value: string, description: string): TokenProvider {
@@ -80,6 +82,10 @@ export function tokenProvider(options: AuthOptions): TokenProvider {
       ...(env.AZURE_CLIENT_SEND_CERTIFICATE_CHAIN === 'true' ? { sendCertificateChain: true } : {}),
     }, common);
     return credentialProvider(credential, options.scope, `client certificate of app ${env.AZURE_CLIENT_ID}`);
+  }
+  if (env.AZURE_CLIENT_ID && options.clientSecret) {
+    if (!tenantId) throw new AuthError('a client secret needs the tenant: --tenant or AZURE_TENANT_ID');
+    return credentialProvider(new ClientSecretCredential(tenantId, env.AZURE_CLIENT_ID, options.clientSecret, common), options.scope, `client secret of app ${env.AZURE_CLIENT_ID}`);
   }
   const credential = new DefaultAzureCredential({ ...(tenantId ? { tenantId } : {}), ...common });
   return credentialProvider(credential, options.scope, 'DefaultAzureCredential');

@@ -25,6 +25,13 @@ export interface GraphClientOptions {
   /** Longest wait between retries (ms); a longer Retry-After is honoured up to this. */
   maxDelayMs?: number;
   userAgent?: string;
+  /** Headers sent with every request (e.g. `Prefer: include-unknown-enum-members` for sign-ins). */
+  headers?: Record<string, string>;
+  /**
+   * Client-side pacing: at most `requests` per `perMs` (the identity reports allow 5 per 10 s per app per tenant;
+   * pacing ourselves costs less than being throttled).
+   */
+  rateLimit?: { requests: number; perMs: number };
   /** Told of every retry: what, why and how long it waits. */
   onRetry?: (info: { resource: string; status: number | 'timeout' | 'network'; delayMs: number; attempt: number }) => void;
   sleep?: (ms: number) => Promise<void>;
@@ -60,8 +67,9 @@ export class GraphClient {
   private readonly maxDelayMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
-  /** Requests sent, retries made: for the status line and the benchmark. */
-  readonly stats = { requests: 0, retries: 0 };
+  /** Requests sent, retries made, times throttled: for status lines and `appwatch status`. */
+  readonly stats = { requests: 0, retries: 0, throttled: 0 };
+  private readonly sent: number[] = [];
 
   constructor(private readonly options: GraphClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -89,12 +97,25 @@ export class GraphClient {
     return Math.floor(this.random() * Math.min(this.maxDelayMs, 1000 * 2 ** attempt));
   }
 
+  private async pace(): Promise<void> {
+    const limit = this.options.rateLimit;
+    if (!limit) return;
+    for (;;) {
+      const now = Date.now();
+      while (this.sent.length > 0 && now - this.sent[0]! >= limit.perMs) this.sent.shift();
+      if (this.sent.length < limit.requests) break;
+      await this.sleep(limit.perMs - (now - this.sent[0]!) + 1);
+    }
+    this.sent.push(Date.now());
+  }
+
   /** One request with retries; returns the parsed JSON body, or throws GraphError. */
   async request(method: 'GET' | 'POST', pathOrUrl: string, body?: unknown, resource = pathOrUrl): Promise<Json> {
     const url = this.url(pathOrUrl);
     let refreshed = false;
     for (let attempt = 0; ; attempt++) {
       const token = await this.options.tokens.token();
+      await this.pace();
       this.stats.requests++;
       let response: Response;
       try {
@@ -105,6 +126,7 @@ export class GraphClient {
             accept: 'application/json',
             ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
             'user-agent': this.options.userAgent ?? 'appwatch',
+            ...this.options.headers,
           },
           ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
           signal: AbortSignal.timeout(this.timeoutMs),
@@ -138,6 +160,7 @@ export class GraphClient {
         await this.options.tokens.token(true);
         continue;
       }
+      if (response.status === 429) this.stats.throttled++;
       if (RETRYABLE.has(response.status) && attempt < this.maxRetries) {
         const delayMs = this.backoff(attempt, retryAfterMs(response.headers.get('retry-after')));
         this.stats.retries++;

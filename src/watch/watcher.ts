@@ -1,0 +1,182 @@
+/**
+ * @module watch/watcher
+ * `appwatch watch`: follows each configured tenant's sources, runs the detections on what is new, and commits
+ * alerts, checkpoints and engine state to the store in one transaction per batch (src/store/types.ts), then lets
+ * the outbox deliver. A crash loses nothing: before the commit the same events are read again (same alert ids);
+ * after it, reading resumes past them.
+ */
+import type { Alert } from '../alerts/types.js';
+import type { AppwatchConfig, TenantConfig } from '../config/config.js';
+import type { Ruleset } from '../detect/ruleset.js';
+import type { CanonicalEvent } from '../model/event.js';
+import { GraphError, type GraphClient } from '../posture/graph/client.js';
+import type { AlertStore, SourceHealth } from '../store/types.js';
+import { TenantEngine, type EngineState } from './engine.js';
+import { pollDiagnosticFolder, type FolderCheckpoint } from './folder-source.js';
+import { pollGraphLog, streamsOf, type GraphLogCheckpoint, type LogStream } from './graph-logs.js';
+
+export const DEFAULT_POLL = { intervalSeconds: 60, overlapMinutes: 15, lookbackMinutes: 60 } as const;
+
+export interface WatchLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface WatcherOptions {
+  store: AlertStore;
+  config: AppwatchConfig;
+  ruleset: Ruleset;
+  log: WatchLog;
+  /** The sinks an alert goes to (each sink's minimum severity). */
+  sinksFor: (alert: Alert) => string[];
+  /** Delivers what the outbox holds; called after every commit. */
+  deliver: () => Promise<void>;
+  /** The Graph client of a tenant (built once, on first use). */
+  graphClient: (tenant: TenantConfig) => GraphClient;
+  dns?: boolean;
+  now?: () => number;
+}
+
+export interface CycleSummary { events: number; alerts: number; suppressed: number; duplicates: number; errors: number }
+
+const tenantKey = (t: TenantConfig): string => t.name ?? t.id;
+
+/** What a failed poll means for the user, in words: a 403 on sign-ins is usually a licence, not an empty log. */
+export function explainPollError(stream: string, error: unknown): { message: string; gap?: string } {
+  if (error instanceof GraphError) {
+    if (/(^|\/)signins:/.test(stream) && (error.code === 'Authentication_RequestFromNonPremiumTenantOrB2CTenant' || (error.status === 403 && /premium|licen[cs]e/i.test(error.message)))) {
+      return { message: `${stream}: ${error.message}`, gap: 'not licensed (Entra ID P1/P2 needed for sign-ins through Graph)' };
+    }
+    if (error.status === 403) return { message: `${stream}: ${error.message}`, gap: 'access denied (needs AuditLog.Read.All and Directory.Read.All)' };
+    if (error.status === 429 || error.code === 'throttled') return { message: `${stream}: throttled out: ${error.message}`, gap: 'throttled: will catch up from the checkpoint' };
+    return { message: `${stream}: ${error.message}` };
+  }
+  return { message: `${stream}: ${(error as Error).message}` };
+}
+
+export class Watcher {
+  private readonly engines = new Map<string, TenantEngine>();
+  private readonly clients = new Map<string, GraphClient>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: WatcherOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  private async engine(tenant: TenantConfig): Promise<TenantEngine> {
+    const key = tenantKey(tenant);
+    let engine = this.engines.get(key);
+    if (!engine) {
+      const state = (await this.options.store.getState(`${key}/engine`)) as EngineState | undefined;
+      engine = new TenantEngine(this.options.ruleset, this.options.config, { dns: Boolean(this.options.dns) }, state?.version === 1 ? state : undefined);
+      this.engines.set(key, engine);
+    }
+    return engine;
+  }
+
+  private client(tenant: TenantConfig): GraphClient {
+    const key = tenantKey(tenant);
+    let client = this.clients.get(key);
+    if (!client) this.clients.set(key, (client = this.options.graphClient(tenant)));
+    return client;
+  }
+
+  /** Runs the detections on a batch and commits everything it changes in one transaction. */
+  private async commit(tenant: TenantConfig, source: string, events: CanonicalEvent[], checkpoint: unknown, summary: CycleSummary): Promise<void> {
+    const key = tenantKey(tenant);
+    const engine = await this.engine(tenant);
+    const alerts = events.length > 0 ? await engine.process(events) : [];
+    const result = await this.options.store.commitBatch({
+      tenant: key, alerts, checkpoints: { [source]: checkpoint }, state: { [`${key}/engine`]: engine.state() },
+      sinksFor: this.options.sinksFor, now: new Date(this.now()).toISOString(),
+    });
+    summary.events += events.length;
+    summary.alerts += result.inserted.length;
+    summary.suppressed += result.suppressed.length;
+    summary.duplicates += result.duplicates;
+    for (const alert of result.inserted) this.options.log.info(`[${alert.severity}] ${key}: ${alert.summary}`);
+    if (result.inserted.length > 0) await this.options.deliver();
+  }
+
+  private async health(source: string, update: Partial<SourceHealth>): Promise<void> {
+    const previous = (await this.options.store.sourceHealth())[source];
+    const now = new Date(this.now()).toISOString();
+    const next: SourceHealth = { throttled: previous?.throttled ?? 0, ...previous, ...update, lastAttempt: now };
+    if (update.lastSuccess) {
+      delete next.lastError;
+      delete next.gap;
+    }
+    await this.options.store.recordSourceHealth(source, next);
+  }
+
+  /** One pass over every tenant and source. */
+  async pollOnce(): Promise<CycleSummary> {
+    const summary: CycleSummary = { events: 0, alerts: 0, suppressed: 0, duplicates: 0, errors: 0 };
+    const poll = { ...DEFAULT_POLL, ...this.options.config.poll };
+    for (const tenant of this.options.config.tenants ?? []) {
+      const key = tenantKey(tenant);
+      for (const source of tenant.sources) {
+        if (typeof source === 'object') {
+          const name = `${key}/folder:${source.diagnosticFolder}`;
+          try {
+            const checkpoint = (await this.options.store.getCheckpoint(name)) as FolderCheckpoint | undefined;
+            const result = await pollDiagnosticFolder(source.diagnosticFolder, checkpoint);
+            for (const issue of result.skipped.slice(0, 20)) this.options.log.warn(`${issue.file}:${issue.line}: skipped: ${issue.reason}`);
+            if (result.skipped.length > 20) this.options.log.warn(`${name}: ${result.skipped.length - 20} more skipped lines`);
+            await this.commit(tenant, name, result.events, result.checkpoint, summary);
+            const newest = result.events.at(-1)?.appwatch.time;
+            await this.health(name, { lastSuccess: new Date(this.now()).toISOString(), ...(newest ? { newestEvent: newest } : {}), ...(result.skipped.length > 0 ? { lastError: `${result.skipped.length} lines skipped in the last poll` } : {}) });
+          } catch (error) {
+            summary.errors++;
+            this.options.log.error(`${name}: ${(error as Error).message}`);
+            await this.health(name, { lastError: (error as Error).message });
+          }
+          continue;
+        }
+        for (const stream of streamsOf(source)) {
+          const name = `${key}/${stream}`;
+          try {
+            const client = this.client(tenant);
+            const throttledBefore = client.stats.throttled;
+            const checkpoint = (await this.options.store.getCheckpoint(name)) as GraphLogCheckpoint | undefined;
+            const result = await pollGraphLog(client, stream as LogStream, checkpoint, {
+              overlapMs: poll.overlapMinutes * 60_000,
+              firstFromMs: this.now() - poll.lookbackMinutes * 60_000,
+            });
+            for (const r of result.rejected) this.options.log.warn(`${name}: record ${r.id ?? '?'} skipped: ${r.reason}`);
+            await this.commit(tenant, name, result.events, result.checkpoint, summary);
+            const previous = (await this.options.store.sourceHealth())[name];
+            await this.health(name, {
+              lastSuccess: new Date(this.now()).toISOString(), ...(result.checkpoint.newest ? { newestEvent: result.checkpoint.newest } : {}),
+              throttled: (previous?.throttled ?? 0) + (client.stats.throttled - throttledBefore),
+              ...(result.rejected.length > 0 ? { lastError: `${result.rejected.length} records skipped in the last poll` } : {}),
+            });
+          } catch (error) {
+            summary.errors++;
+            const explained = explainPollError(name, error);
+            this.options.log.error(explained.gap ? `${explained.message} — ${explained.gap}` : explained.message);
+            await this.health(name, { lastError: explained.message, ...(explained.gap ? { gap: explained.gap } : {}) });
+          }
+        }
+      }
+    }
+    await this.options.deliver();
+    return summary;
+  }
+
+  /** Polls every interval until the signal aborts; the current step finishes first. */
+  async run(signal: AbortSignal, onCycle?: (summary: CycleSummary) => void): Promise<void> {
+    const interval = (this.options.config.poll.intervalSeconds ?? DEFAULT_POLL.intervalSeconds) * 1000;
+    while (!signal.aborted) {
+      const started = this.now();
+      const summary = await this.pollOnce();
+      onCycle?.(summary);
+      const wait = Math.max(0, interval - (this.now() - started));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+      });
+    }
+  }
+}
