@@ -148,6 +148,13 @@ describe('collect inventory', () => {
       const ids = (text: string) => text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { rule: { id: string }; summary: string })).map((f) => `${f.rule.id} ${f.summary}`).sort();
       expect(ids(live.stdout).length).toBeGreaterThan(0);
       expect(ids(live.stdout)).toEqual(ids(offline.stdout));
+      // The consent report, live and from the collected snapshot: the same rows, with names from the tenant.
+      const report = await runCli(['consent-report', '--snapshot', out, '--format', 'json']);
+      const liveReport = await runCli(['consent-report', '--tenant', 'contoso.com', '--graph-url', server.url, '--format', 'json'], { env: { APPWATCH_ACCESS_TOKEN: TOKEN } });
+      expect(liveReport.code, liveReport.stderr).toBe(0);
+      const rows = (text: string) => (JSON.parse(text) as { rows: Record<string, string>[] }).rows;
+      expect(rows(liveReport.stdout)).toEqual(rows(report.stdout));
+      expect(rows(liveReport.stdout).some((r) => r.PermissionType === 'Application' && r.Privilege === 'critical')).toBe(true);
     } finally {
       await server.close();
     }

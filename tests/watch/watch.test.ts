@@ -14,6 +14,10 @@ import { openSqliteStore } from '../../src/store/sqlite.js';
 import { runCli } from '../helpers/cli.js';
 import { startGraphServer, type GraphServer, type GraphTenant } from '../helpers/graph-server.js';
 import { simulateRecentTenant } from '../helpers/simulated-logs.js';
+import { startWebhookReceiver, waitFor } from '../helpers/receivers.js';
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { ROOT } from '../helpers/ingest.js';
 
 type Json = Record<string, unknown>;
 const TOKEN = 'eyJ0eXAiOiJKV1QifQ.eyJ3YXRjaCI6dHJ1ZX0.d2F0Y2gtdGVzdA';
@@ -127,6 +131,35 @@ describe('appwatch watch', () => {
       expect(status.code).toBe(1);
     } finally {
       server.faults.delete('GET /auditLogs/signIns (beta)');
+    }
+  }, 120_000);
+
+  it('delivers an alert within the poll interval plus 10 seconds of its event becoming visible in Graph', async () => {
+    const hook = await startWebhookReceiver();
+    const config = await watchConfig('latency', { poll: { intervalSeconds: 3, overlapMinutes: 15, lookbackMinutes: 6 * 1440, requestsPer10Seconds: 50 }, sinks: [{ name: 'hook', type: 'webhook', url: hook.url, minSeverity: 'high' }] });
+    const child = spawn(process.execPath, [resolve(ROOT, 'bin/appwatch.js'), 'watch', '--config', config], { env: { ...process.env, NO_COLOR: '1', CONTOSO_GRAPH_TOKEN: TOKEN }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const template = tenant.directoryAudits!.find((r) => r.activityDisplayName === 'Update application – Certificates and secrets management ')!;
+    try {
+      // The backlog first: every high alert of the three days delivered.
+      await waitFor(() => hook.accepted().length > 0 && /\[\+\] \d+ events/.test(stderr), 60_000, 'the backlog');
+      await new Promise((r) => setTimeout(r, 4000));
+      const before = hook.accepted().length;
+      // A secret added at 03:00 to an app, by an unapproved actor: visible in Graph from now on.
+      const event = { ...structuredClone(template), id: 'Directory_NOW00000-0000-4000-8000-000000000001', correlationId: '7a7e0000-0000-4000-8000-0000000000n0', activityDateTime: new Date().toISOString() };
+      const visible = Date.now();
+      tenant.directoryAudits!.push(event);
+      await waitFor(() => hook.accepted().slice(before).some((r) => r.body.includes(event.id)), 3000 + 10_000, 'delivery of the new alert');
+      const delivered = Date.now() - visible;
+      expect(delivered).toBeLessThanOrEqual(3000 + 10_000);
+      child.kill('SIGTERM');
+      expect(await exited, stderr).toBe(0);
+    } finally {
+      tenant.directoryAudits!.splice(tenant.directoryAudits!.findIndex((r) => r.id === 'Directory_NOW00000-0000-4000-8000-000000000001'), 1);
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await hook.close();
     }
   }, 120_000);
 
