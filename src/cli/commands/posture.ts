@@ -10,6 +10,9 @@ import { DanglingChecker, type DnsVerdict } from '../../enrich/dns.js';
 import { postureFindings, redirectHosts } from '../../posture/checks.js';
 import { alertJson, csvHeader, csvRow, ocsfFinding, renderTable } from '../../sinks/formats.js';
 import { DataWriter } from '../output.js';
+import { writeFileSync } from 'node:fs';
+import { assembleReport } from '../../report/assemble.js';
+import { writeReportHtml } from '../../report/html.js';
 import { createReporter } from '../terminal.js';
 import { EXIT, packageVersion } from './common.js';
 import { addInventorySourceOptions, InventorySourceError, obtainInventory, type InventorySourceOptions } from './inventory-source.js';
@@ -21,11 +24,12 @@ export function postureCommand(setExit: (code: number) => void): Command {
     .option('--out <file>', 'write the output to a file instead of stdout')
     .option('--full', 'do not truncate table cells')
     .option('--config <file>', 'configuration file (credentials.maxLifetimeDays)')
+    .option('--report <file>', 'also write a self-contained HTML report: findings, application inventory, consent grants')
     .option('--dns', 'check redirect URI hosts in DNS: a name that no longer resolves, or a CNAME to a re-registrable cloud name (resolver: dns in appwatch.yaml)')
     .option('--expiring-days <days>', 'report credentials expiring within this many days', '30')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(SEVERITIES))
     .option('-q, --quiet', 'no status lines on stderr')
-    .action(async (options: InventorySourceOptions & { dns?: boolean; expiringDays: string; format?: OutputFormat; out?: string; full?: boolean; config?: string; failOn?: Severity; quiet?: boolean }) => {
+    .action(async (options: InventorySourceOptions & { report?: string; dns?: boolean; expiringDays: string; format?: OutputFormat; out?: string; full?: boolean; config?: string; failOn?: Severity; quiet?: boolean }) => {
       const reporter = createReporter(process.stderr, Boolean(options.quiet));
       const { config } = loadConfig(options.config);
       let snapshot, label: string;
@@ -66,6 +70,14 @@ export function postureCommand(setExit: (code: number) => void): Command {
       else if (format === 'csv') await writer.write(csvHeader() + findings.map(csvRow).join(''));
       else for (const f of findings) await writer.write(`${format === 'ocsf' ? JSON.stringify(ocsfFinding(f, version)) : alertJson(f)}\n`);
       await writer.close();
+      if (options.report) {
+        const data = assembleReport({
+          kind: 'posture', version, alerts: [], findings: findings.map((alert) => ({ alert, state: 'new' as const })), snapshot, snapshotLabel: label,
+          gaps: dns ? [] : [{ source: 'dns', kind: 'other', message: 'redirect URI hosts were not checked in DNS (posture --dns)' }],
+        });
+        writeFileSync(options.report, writeReportHtml(data));
+        reporter.info(`report written to ${options.report}`);
+      }
       reporter.info(`${findings.length} finding${findings.length === 1 ? '' : 's'} in ${snapshot.applications.length} applications and ${snapshot.servicePrincipals.length} service principals (snapshot ${snapshot.collectedAt ?? 'undated'})`);
       const worst = Math.max(-1, ...findings.map((f) => severityRank(f.severity)));
       setExit(options.failOn && worst >= severityRank(options.failOn) ? EXIT.alerts : EXIT.ok);

@@ -15,7 +15,10 @@ import { runIngestion } from '../ingest-run.js';
 import { DataWriter } from '../output.js';
 import { loadRuleset, reportRuleset } from '../rules-loading.js';
 import { renderSummary } from '../summary-view.js';
-import { loadSnapshot, SnapshotError, SnapshotFacts } from '../../posture/snapshot.js';
+import { loadSnapshot, SnapshotError, SnapshotFacts, type InventorySnapshot } from '../../posture/snapshot.js';
+import { ReportCollector } from '../../report/collect.js';
+import { assembleReport, sourcesOfIngestion } from '../../report/assemble.js';
+import { writeReportHtml } from '../../report/html.js';
 import { createReporter } from '../terminal.js';
 import { addReadingOptions, addRuleSetOptions, EXIT, ingestionExitCode, packageVersion, resolveReading, type ReadingOptions } from './common.js';
 
@@ -32,6 +35,7 @@ interface ScanOptions extends ReadingOptions {
   baseline?: string;
   jsonl?: string;
   snapshot?: string;
+  report?: string;
 }
 
 
@@ -48,6 +52,7 @@ export function scanCommand(setExit: (code: number) => void): Command {
     .option('--dns', 'check in DNS whether hosts of added redirect URIs still resolve (dangling URIs); resolver from dns.servers')
     .option('--stats <file>', 'also write the ingestion and detection summary as JSON to this file')
     .option('--jsonl <file>', 'also write every alert as JSON Lines to this file (a table for people, JSONL for machines, one scan)')
+    .option('--report <file>', 'also write a self-contained HTML report (offline, safe to open and mail around)')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert is at or above this severity').choices(SEVERITIES));
   addRuleSetOptions(command);
   addReadingOptions(command);
@@ -59,9 +64,11 @@ export function scanCommand(setExit: (code: number) => void): Command {
     reportRuleset(loaded, reporter);
     const baseline = Baseline.load(options.baseline ?? '', reading.config.baseline.learningDays ?? 7);
     let snapshot: SnapshotFacts | undefined;
+    let inventory: InventorySnapshot | undefined;
     if (options.snapshot) {
       try {
-        snapshot = new SnapshotFacts(loadSnapshot(options.snapshot), { ...DEFAULT_MAX_LIFETIME_DAYS, ...reading.config.credentials.maxLifetimeDays });
+        inventory = loadSnapshot(options.snapshot);
+        snapshot = new SnapshotFacts(inventory, { ...DEFAULT_MAX_LIFETIME_DAYS, ...reading.config.credentials.maxLifetimeDays });
       } catch (error) {
         if (!(error instanceof SnapshotError)) throw error;
         reporter.error(error.message);
@@ -86,10 +93,20 @@ export function scanCommand(setExit: (code: number) => void): Command {
       }
     };
     if (format === 'csv') await writer.write(csvHeader());
+    // The report keeps every alert (and a bounded timeline per app) whatever the output format.
+    const collector = options.report ? new ReportCollector() : undefined;
+    const reported: Alert[] = [];
     const summary = await runIngestion(paths, { ...reading, progress: !options.quiet }, reporter, async (events) => {
-      await write(await pipeline.processWithDns(events));
+      const alerts = await pipeline.processWithDns(events);
+      if (collector) {
+        collector.observe(events, alerts);
+        reported.push(...alerts);
+      }
+      await write(alerts);
     });
-    await write(pipeline.finish());
+    const closing = pipeline.finish();
+    reported.push(...closing);
+    await write(closing);
     const json = summary.toJSON();
     const fullSummary = { ...json, detection: { ...pipeline.stats, rules: loaded.ruleset.rules.length } };
     if (options.stats) writeFileSync(options.stats, `${JSON.stringify(fullSummary, null, 2)}\n`);
@@ -101,6 +118,17 @@ export function scanCommand(setExit: (code: number) => void): Command {
     }
     await writer.close();
     await jsonlWriter?.close();
+    if (options.report && collector) {
+      const { alerts: reportAlerts, timelines, gaps } = collector.finish(reported);
+      const read = sourcesOfIngestion(json);
+      const data = assembleReport({
+        kind: 'scan', version, ruleset: loaded.ruleset, alerts: reportAlerts, timelines,
+        sources: read.sources, gaps: [...read.gaps, ...gaps, ...(options.dns ? [] : [{ source: 'dns', kind: 'other' as const, message: 'redirect URI hosts were not checked in DNS (scan --dns)' }])],
+        ...(inventory ? { snapshot: inventory, snapshotLabel: options.snapshot } : {}),
+      });
+      writeFileSync(options.report, writeReportHtml(data));
+      reporter.info(`report written to ${options.report}`);
+    }
     if (options.baseline) {
       baseline.save(options.baseline);
       reporter.info(`baseline saved to ${options.baseline}`);
