@@ -54,9 +54,13 @@ function textOf(value: unknown): string | null {
 }
 
 /** Sigma wildcard string → matcher. Plain strings become equality/prefix/suffix/substring tests (no regex). */
+const STAR = Symbol('*');
+const ONE = Symbol('?');
+
 export function wildcardTest(pattern: string, cased: boolean): (text: string) => boolean {
-  // Split into literal runs and wildcards, honouring the spec's backslash escapes.
-  const parts: (string | '*' | '?')[] = [];
+  // Split into literal runs and wildcards, honouring the spec's backslash escapes. Wildcards are symbols, so an
+  // escaped `\*` (the literal text "*") is never taken for one.
+  const parts: (string | typeof STAR | typeof ONE)[] = [];
   let literal = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
@@ -69,17 +73,16 @@ export function wildcardTest(pattern: string, cased: boolean): (text: string) =>
     } else if (c === '*' || c === '?') {
       if (literal) parts.push(literal);
       literal = '';
-      parts.push(c);
+      parts.push(c === '*' ? STAR : ONE);
     } else literal += c;
   }
   if (literal) parts.push(literal);
   const fold = (s: string): string => (cased ? s : s.toLowerCase());
-  const lits = parts.map((p) => (p === '*' || p === '?' ? p : fold(p)));
-  const onlyStars = lits.every((p) => p !== '?');
-  if (onlyStars) {
-    const inner = lits.filter((p) => p !== '*') as string[];
-    const leading = lits[0] === '*';
-    const trailing = lits[lits.length - 1] === '*';
+  const lits = parts.map((p) => (typeof p === 'string' ? fold(p) : p));
+  if (lits.every((p) => p !== ONE)) {
+    const inner = lits.filter((p): p is string => typeof p === 'string');
+    const leading = lits[0] === STAR;
+    const trailing = lits[lits.length - 1] === STAR;
     if (inner.length === 0) return lits.length === 0 ? (t) => t === '' : () => true;
     if (inner.length === 1) {
       const s = inner[0]!;
@@ -89,7 +92,7 @@ export function wildcardTest(pattern: string, cased: boolean): (text: string) =>
       return (t) => fold(t).endsWith(s);
     }
   }
-  const source = lits.map((p) => (p === '*' ? '.*' : p === '?' ? '.' : p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+  const source = lits.map((p) => (p === STAR ? '.*' : p === ONE ? '.' : (p as string).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
   const re = new RegExp(`^${source}$`, cased ? 's' : 'is');
   return (t) => re.test(t);
 }
