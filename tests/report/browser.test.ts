@@ -125,7 +125,7 @@ suite('HTML report in Chromium', () => {
     expect(errors).toEqual([]);
     expect(dialogs).toEqual([]);
     // The hostile markup stayed text: no element it names exists, no handler attribute anywhere.
-    expect(await page.locator('img').count()).toBe(0);
+    await expect.poll(() => page.locator('img').count()).toBe(0);
     expect(await page.evaluate(() => [...document.querySelectorAll('*')].filter((el) => [...el.attributes].some((a) => a.name.startsWith('on'))).length)).toBe(0);
     await page.close();
   });
@@ -164,23 +164,23 @@ suite('HTML report in Chromium', () => {
     expect(await cell('a1000000000000000000000000000002', 'actor')).toBe('mallory@contoso.com');
     expect(await cell('a1000000000000000000000000000003', 'actor')).toBe('x@contoso.com');
     expect(await cell('a1000000000000000000000000000004', 'app')).toBe(HYPER);
-    expect(await page.locator('#section-alerts tr[data-key="a1000000000000000000000000000002"] .badge-warn').textContent()).toBe('hidden characters');
-    expect(await page.locator('header .tenant').textContent()).toBe('Contoso <b>Ltd</b> ⟦U+202E⟧evil');
+    await expect.poll(() => page.locator('#section-alerts tr[data-key="a1000000000000000000000000000002"] .badge-warn').textContent()).toBe('hidden characters');
+    await expect.poll(() => page.locator('header .tenant').textContent()).toBe('Contoso <b>Ltd</b> ⟦U+202E⟧evil');
     // No bidi control, zero-width or escape character reaches the visible page.
     expect(await page.evaluate(() => /[\u202a-\u202e\u2066-\u2069\u200b-\u200f\u2028\u2029\u001b]/.test(document.body.innerText))).toBe(false);
 
     await page.click('#section-alerts tr[data-key="a1000000000000000000000000000002"]');
     const alert2 = hostile.alerts[1]!.alert;
-    expect(await page.locator('aside.detail .summary').textContent()).toBe(visibleString(alert2.summary));
-    expect(await page.locator('aside.detail .summary').textContent()).toContain('⟦U+2028⟧Second line');
-    expect(await page.locator('aside.detail .entity .name').nth(1).textContent()).toBe(visibleString(ANSI_USER));
+    await expect.poll(() => page.locator('aside.detail .summary').textContent()).toBe(visibleString(alert2.summary));
+    await expect.poll(() => page.locator('aside.detail .summary').textContent()).toContain('⟦U+2028⟧Second line');
+    await expect.poll(() => page.locator('aside.detail .entity .name').nth(1).textContent()).toBe(visibleString(ANSI_USER));
     // URIs from the logs are text with a copy button, never links.
     const uris = await page.locator('aside.detail code.url').allTextContents();
     expect(uris).toEqual(['javascript:alert(1)', 'https://evil.example/callback?code=1&x=<b>']);
-    expect(await page.locator('aside.detail .url-text button.copy').count()).toBe(2);
-    expect(await page.locator('aside.detail ins').allTextContents()).toContain('[{"Address":"https://hr.contoso.com/signin"},{"Address":"javascript:alert(1)"}]');
+    await expect.poll(() => page.locator('aside.detail .url-text button.copy').count()).toBe(2);
+    await expect.poll(() => page.locator('aside.detail ins').allTextContents()).toContain('[{"Address":"https://hr.contoso.com/signin"},{"Address":"javascript:alert(1)"}]');
     await page.click('text=Open Contoso HR');
-    expect(await detailItem(page)).toBe('app/3c9e1a57-5d4f-4b8e-9a2c-7f6e5d4c3b2a');
+    await expect.poll(() => detailItem(page)).toBe('app/3c9e1a57-5d4f-4b8e-9a2c-7f6e5d4c3b2a');
 
     // Guidance references: https from the rule is a link; javascript: and http: are text.
     await page.goto(`${pathToFileURL(files.hostile!).href}#alert/a1000000000000000000000000000001`);
@@ -188,11 +188,11 @@ suite('HTML report in Chromium', () => {
     await page.waitForSelector('aside.detail');
     const refs = page.locator('aside.detail ul.refs li');
     expect(await refs.count()).toBe(4);
-    expect(await page.locator('aside.detail ul.refs a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))).toEqual([
+    await expect.poll(() => page.locator('aside.detail ul.refs a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))).toEqual([
       'https://learn.microsoft.com/entra/architecture/security-operations-applications#new-credentials',
       'https://learn.microsoft.com/en-us/entra/architecture/security-operations-applications',
     ]);
-    expect(await page.locator('aside.detail ul.refs code.url').allTextContents()).toEqual(['javascript:alert(1)', 'http://insecure.example/guide']);
+    await expect.poll(() => page.locator('aside.detail ul.refs code.url').allTextContents()).toEqual(['javascript:alert(1)', 'http://insecure.example/guide']);
 
     // Every link on the page is https, to Entra from a template or to a rule's reference, and opens safely.
     const links = await page.$$eval('a[href]', (as) => as.map((a) => ({ href: a.getAttribute('href') ?? '', rel: a.getAttribute('rel') ?? '' })));
@@ -205,7 +205,7 @@ suite('HTML report in Chromium', () => {
     await page.goto(`${pathToFileURL(files.hostile!).href}#alert/a1000000000000000000000000000003`);
     await page.reload();
     await page.waitForSelector('aside.detail');
-    expect(await page.locator('aside.detail a:has-text("User in Entra")').count()).toBe(0);
+    await expect.poll(() => page.locator('aside.detail a:has-text("User in Entra")').count()).toBe(0);
     await page.close();
   });
 
@@ -229,8 +229,8 @@ suite('HTML report in Chromium', () => {
     await page.click('[data-tile="alerts:severity:high"]');
     const high = defaultOrder(open(hostile.alerts).filter((r) => r.alert.severity === 'high'));
     expect(await rowKeys(page, 'alerts')).toEqual(high);
-    expect(await page.locator('[data-tile="alerts:severity:high"]').getAttribute('aria-pressed')).toBe('true');
-    expect(await page.locator('#section-alerts details[data-facet="severity"] input:checked').count()).toBe(1);
+    await expect.poll(() => page.locator('[data-tile="alerts:severity:high"]').getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(() => page.locator('#section-alerts details[data-facet="severity"] input:checked').count()).toBe(1);
     await page.click('[data-tile="alerts:severity:high"]');
     expect(await rowKeys(page, 'alerts')).toHaveLength(open(hostile.alerts).length);
 
@@ -246,7 +246,7 @@ suite('HTML report in Chromium', () => {
     await page.click('#section-alerts th button.sort:has-text("Time")');
     const times = open(hostile.alerts).map((r) => r.alert).sort((a, b) => a.time.localeCompare(b.time)).map((a) => a.id);
     expect(await rowKeys(page, 'alerts')).toEqual(times);
-    expect(await page.locator('#section-alerts th[aria-sort="ascending"]').count()).toBe(1);
+    await expect.poll(() => page.locator('#section-alerts th[aria-sort="ascending"]').count()).toBe(1);
     await page.click('#section-alerts th button.sort:has-text("Time")');
     expect(await rowKeys(page, 'alerts')).toEqual([...times].reverse());
     await page.close();
@@ -267,13 +267,13 @@ suite('HTML report in Chromium', () => {
     }
     // A suppressed alert's deep link shows suppressed alerts in its table, so it can be stepped from.
     const { page } = await openReport('hostile', '#alert/a1000000000000000000000000000007');
-    expect(await page.locator('#section-alerts tr.selected').getAttribute('data-key')).toBe('a1000000000000000000000000000007');
-    expect(await page.locator('aside.detail .suppressed-note').textContent()).toContain('<b>routine</b> rotation');
+    await expect.poll(() => page.locator('#section-alerts tr.selected').getAttribute('data-key')).toBe('a1000000000000000000000000000007');
+    await expect.poll(() => page.locator('aside.detail .suppressed-note').textContent()).toContain('<b>routine</b> rotation');
     // Unknown ids open nothing; a hash change opens the item it names.
     await page.evaluate(() => { location.hash = '#alert/nope'; });
     await expect.poll(() => page.locator('aside.detail').count()).toBe(0);
     await page.evaluate(() => { location.hash = '#finding/f2000000000000000000000000000001'; });
-    expect(await detailItem(page)).toBe('finding/f2000000000000000000000000000001');
+    await expect.poll(() => detailItem(page)).toBe('finding/f2000000000000000000000000000001');
     await page.close();
   });
 
@@ -281,34 +281,34 @@ suite('HTML report in Chromium', () => {
     const { page } = await openReport();
     const order = defaultOrder(open(hostile.alerts));
     await page.click(`#section-alerts tr[data-key="${order[0]}"]`);
-    expect(await detailItem(page)).toBe(`alert/${order[0]}`);
-    expect(await page.locator('.detail-position').textContent()).toBe(`1 of ${order.length}`);
+    await expect.poll(() => detailItem(page)).toBe(`alert/${order[0]}`);
+    await expect.poll(() => page.locator('.detail-position').textContent()).toBe(`1 of ${order.length}`);
     await page.keyboard.press('j');
-    expect(await detailItem(page)).toBe(`alert/${order[1]}`);
+    await expect.poll(() => detailItem(page)).toBe(`alert/${order[1]}`);
     await page.keyboard.press('ArrowRight');
-    expect(await detailItem(page)).toBe(`alert/${order[2]}`);
+    await expect.poll(() => detailItem(page)).toBe(`alert/${order[2]}`);
     await expect.poll(() => page.evaluate(() => location.hash)).toBe(`#alert/${order[2]}`);
     await page.keyboard.press('k');
-    expect(await detailItem(page)).toBe(`alert/${order[1]}`);
+    await expect.poll(() => detailItem(page)).toBe(`alert/${order[1]}`);
     await page.click('aside.detail button.nav-next');
-    expect(await detailItem(page)).toBe(`alert/${order[2]}`);
+    await expect.poll(() => detailItem(page)).toBe(`alert/${order[2]}`);
     await page.click('aside.detail button.nav-prev');
     await page.click('aside.detail button.nav-prev');
     await page.click('aside.detail button.nav-prev');
-    expect(await detailItem(page)).toBe(`alert/${order[order.length - 1]}`);
+    await expect.poll(() => detailItem(page)).toBe(`alert/${order[order.length - 1]}`);
     await page.keyboard.press('Escape');
-    expect(await page.locator('aside.detail').count()).toBe(0);
+    await expect.poll(() => page.locator('aside.detail').count()).toBe(0);
     await expect.poll(() => page.evaluate(() => location.hash)).toBe('');
     // The closed item's row (the last) has the focus: arrows move between rows, Enter opens.
     await expect.poll(() => page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.key)).toBe(order[order.length - 1]);
     await page.keyboard.press('ArrowUp');
     await page.keyboard.press('Enter');
-    expect(await detailItem(page)).toBe(`alert/${order[order.length - 2]}`);
+    await expect.poll(() => detailItem(page)).toBe(`alert/${order[order.length - 2]}`);
     // Keys typed into the search box are text, not navigation.
     await page.keyboard.press('Escape');
     await page.keyboard.press('/');
     await page.keyboard.type('jk');
-    expect(await page.inputValue('#alerts-search')).toBe('jk');
+    await expect.poll(() => page.inputValue('#alerts-search')).toBe('jk');
     await page.close();
   });
 
@@ -317,12 +317,12 @@ suite('HTML report in Chromium', () => {
     const { page, errors } = await openReport('bulk');
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(await rowKeys(page, 'alerts')).toHaveLength(100);
-    expect(await page.locator('#section-alerts .more').textContent()).toContain('Showing 100 of 450');
+    await expect.poll(() => page.locator('#section-alerts .more').textContent()).toContain('Showing 100 of 450');
     await page.click('#section-alerts tbody tr >> nth=99');
     await page.keyboard.press('j');
     expect(await rowKeys(page, 'alerts')).toHaveLength(200);
-    expect(await page.locator('#section-alerts tr.selected').count()).toBe(1);
-    expect(await page.locator('.detail-position').textContent()).toBe('101 of 450');
+    await expect.poll(() => page.locator('#section-alerts tr.selected').count()).toBe(1);
+    await expect.poll(() => page.locator('.detail-position').textContent()).toBe('101 of 450');
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -335,10 +335,10 @@ suite('HTML report in Chromium', () => {
     // The print CSS shows the content of closed <details>; the page also opens them (the change event comes a moment later).
     await expect.poll(() => raw.isVisible()).toBe(true);
     await expect.poll(() => page.locator('details.raw').evaluateAll((ds) => ds.every((d) => (d as HTMLDetailsElement).open))).toBe(true);
-    expect(await page.locator('.sections-nav').isVisible()).toBe(false);
-    expect(await page.locator('#section-alerts .facets').isVisible()).toBe(false);
-    expect(await page.locator('aside.detail .detail-nav').isVisible()).toBe(false);
-    expect(await page.locator('.charts svg').first().isVisible()).toBe(true);
+    await expect.poll(() => page.locator('.sections-nav').isVisible()).toBe(false);
+    await expect.poll(() => page.locator('#section-alerts .facets').isVisible()).toBe(false);
+    await expect.poll(() => page.locator('aside.detail .detail-nav').isVisible()).toBe(false);
+    await expect.poll(() => page.locator('.charts svg').first().isVisible()).toBe(true);
     await page.pdf({ path: join(shots, 'print.pdf') });
     await page.close();
   });
@@ -346,9 +346,9 @@ suite('HTML report in Chromium', () => {
   it('counts suppressed items and shows them apart, never dropped', async () => {
     const { page } = await openReport();
     const suppressed = [...hostile.alerts, ...hostile.findings].filter((r) => r.state === 'suppressed');
-    expect(await page.locator('#section-suppressed [data-count="suppressed"]').textContent()).toBe(String(suppressed.length));
+    await expect.poll(() => page.locator('#section-suppressed [data-count="suppressed"]').textContent()).toBe(String(suppressed.length));
     expect((await rowKeys(page, 'suppressed')).sort()).toEqual(suppressed.map((r) => `${hostile.alerts.includes(r) ? 'alert' : 'finding'}:${r.alert.id}`).sort());
-    expect(await page.locator('#section-suppressed tbody').textContent()).toContain('Accepted risk: legacy app, review 2027-01');
+    await expect.poll(() => page.locator('#section-suppressed tbody').textContent()).toContain('Accepted risk: legacy app, review 2027-01');
     // Left out of the alerts table by default, and back in with the toggle.
     const suppressedAlerts = hostile.alerts.filter((r) => r.state === 'suppressed').length;
     expect(await rowKeys(page, 'alerts')).toHaveLength(hostile.alerts.length - suppressedAlerts);
@@ -356,7 +356,7 @@ suite('HTML report in Chromium', () => {
     expect(await rowKeys(page, 'alerts')).toHaveLength(hostile.alerts.length);
     // Opened from the suppressed section, previous/next step through that section.
     await page.click('#section-suppressed tbody tr >> nth=0');
-    expect(await page.locator('.detail-position').textContent()).toBe(`1 of ${suppressed.length}`);
+    await expect.poll(() => page.locator('.detail-position').textContent()).toBe(`1 of ${suppressed.length}`);
     await page.close();
   });
 
@@ -364,14 +364,14 @@ suite('HTML report in Chromium', () => {
     const { page } = await openReport('hostile', '#app/f1d2c3b4-0000-4a5b-8c7d-1e2f3a4b5c6d');
     expect(await rowKeys(page, 'apps')).toHaveLength(hostile.applications.length);
     expect(await rowKeys(page, 'consent')).toHaveLength(hostile.consent.length);
-    expect(await page.locator('aside.detail .detail-title .name').textContent()).toBe(EVIL);
+    await expect.poll(() => page.locator('aside.detail .detail-title .name').textContent()).toBe(EVIL);
     const timeline = hostile.timelines['f1d2c3b4-0000-4a5b-8c7d-1e2f3a4b5c6d']!;
-    expect(await page.locator('aside.detail .tl-entry').count()).toBe(timeline.length);
-    expect(await page.locator('aside.detail .tl-alerted').count()).toBe(timeline.filter((e) => e.alertIds.length > 0).length);
-    expect(await page.locator('aside.detail svg.histogram rect').count()).toBeGreaterThan(0);
-    expect(await page.locator('aside.detail').textContent()).toContain('expires within 30 days');
+    await expect.poll(() => page.locator('aside.detail .tl-entry').count()).toBe(timeline.length);
+    await expect.poll(() => page.locator('aside.detail .tl-alerted').count()).toBe(timeline.filter((e) => e.alertIds.length > 0).length);
+    await expect.poll(() => page.locator('aside.detail svg.histogram rect').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('aside.detail').textContent()).toContain('expires within 30 days');
     await page.click('aside.detail button.tl-alert');
-    expect(await detailItem(page)).toBe('alert/a1000000000000000000000000000001');
+    await expect.poll(() => detailItem(page)).toBe('alert/a1000000000000000000000000000001');
     await page.close();
   });
 
@@ -392,9 +392,9 @@ suite('HTML report in Chromium', () => {
 
   it('shows an empty report plainly', async () => {
     const { page, errors, violations } = await openReport('empty');
-    expect(await page.locator('#section-alerts .empty').textContent()).toBe('No alerts in this report.');
-    expect(await page.locator('#section-findings').count()).toBe(0);
-    expect(await page.locator('.report-header').textContent()).toContain('No data gaps');
+    await expect.poll(() => page.locator('#section-alerts .empty').textContent()).toBe('No alerts in this report.');
+    await expect.poll(() => page.locator('#section-findings').count()).toBe(0);
+    await expect.poll(() => page.locator('.report-header').textContent()).toContain('No data gaps');
     expect(errors).toEqual([]);
     expect(await violations()).toEqual([]);
     await page.close();

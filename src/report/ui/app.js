@@ -154,9 +154,11 @@ export function App({ model, store }) {
     return () => removeEventListener('hashchange', onHash);
   }, [model]);
 
-  useEffect(() => {
-    /** @param {KeyboardEvent} e */
-    const onKey = (e) => {
+  // The key handler reads this render's state through a ref set during render: an effect re-registered after
+  // paint would leave a window in which a fast second key press steps from the previous item.
+  /** @type {{ current: (e: KeyboardEvent) => void }} */
+  const keyHandler = useRef(/** @param {KeyboardEvent} _e */ (_e) => {});
+  keyHandler.current = (e) => {
       if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
       const target = e.target instanceof HTMLElement ? e.target : null;
       if (target?.closest('input, textarea, select')) {
@@ -175,10 +177,13 @@ export function App({ model, store }) {
       else if (e.key === 'k' || e.key === 'ArrowUp' || e.key === 'ArrowLeft') step(-1);
       else return;
       e.preventDefault();
-    };
+  };
+  useEffect(() => {
+    /** @param {KeyboardEvent} e */
+    const onKey = (e) => keyHandler.current(e);
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  });
+  }, []);
 
   const counts = {
     alerts: model.alerts.length, findings: model.findings.length, apps: model.apps.length, consent: model.consent.length, suppressed: suppressedRows.length,
