@@ -19,6 +19,7 @@ import { statusCommand, watchCommand } from './commands/watch.js';
 import { alertsCommand } from './commands/alerts.js';
 import { reportCommand } from './commands/report.js';
 import { exportCommand } from './commands/export.js';
+import { serveCommand } from './commands/serve.js';
 import { inert } from './terminal.js';
 
 
@@ -35,7 +36,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(inert(s)) })
     .addHelpText('after', `
 Exit codes: 0 done · 1 alerts at or above --fail-on · 2 usage or configuration error · 3 no input could be read (or, with --strict, a record was skipped)`);
-  for (const command of [eventsCommand(setExit), scanCommand(setExit), rulesCommand(setExit), coverageCommand(setExit), simulateCommand(setExit), demoCommand(setExit), postureCommand(setExit), collectCommand(setExit), consentReportCommand(setExit), watchCommand(setExit), statusCommand(setExit), alertsCommand(setExit), reportCommand(setExit), exportCommand(setExit)]) {
+  for (const command of [eventsCommand(setExit), scanCommand(setExit), rulesCommand(setExit), coverageCommand(setExit), simulateCommand(setExit), demoCommand(setExit), postureCommand(setExit), collectCommand(setExit), consentReportCommand(setExit), watchCommand(setExit), statusCommand(setExit), alertsCommand(setExit), reportCommand(setExit), exportCommand(setExit), serveCommand(setExit)]) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
     program.addCommand(command);

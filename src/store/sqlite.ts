@@ -15,15 +15,24 @@ import { severityRank } from '../model/severity.js';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from './migrations/sqlite.js';
 import { firstMatch, scopeMatcher, validateSuppression } from './suppression.js';
 import {
+  CLOSE_REASONS,
   TRIAGE_STATES,
   type AlertFilter,
   type AlertStore,
+  type AuditFilter,
+  type CloseReason,
   type CommitBatch,
   type CommitResult,
   type OutboxEntry,
   type SourceHealth,
   type StoredAlert,
   type Suppression,
+  type SuppressionPreview,
+  type SuppressionScope,
+  type TriageAction,
+  type TriageAuditEntry,
+  type TriageChange,
+  type TriageResult,
   type TriageState,
 } from './types.js';
 
@@ -55,6 +64,8 @@ interface AlertRow {
   updated_at: string;
   alert: string;
   history: string;
+  assignee: string | null;
+  close_reason: CloseReason | null;
 }
 
 interface SuppressionRow {
@@ -71,7 +82,7 @@ interface SuppressionRow {
   hits: number;
 }
 
-const ALERT_COLUMNS = `a.id, a.tenant, a.state, a.suppression_id, a.first_seen, a.updated_at, a.alert,
+const ALERT_COLUMNS = `a.id, a.tenant, a.state, a.suppression_id, a.first_seen, a.updated_at, a.alert, a.assignee, a.close_reason,
   (SELECT json_group_array(json_object('at', h.at, 'state', h.state, 'by', h.by, 'note', h.note) ORDER BY h.seq)
      FROM alert_history h WHERE h.alert_id = a.id) AS history`;
 
@@ -90,7 +101,55 @@ function toStoredAlert(row: AlertRow): StoredAlert {
     firstSeen: row.first_seen,
     updatedAt: row.updated_at,
     history,
+    ...(row.assignee !== null ? { assignee: row.assignee } : {}),
+    ...(row.close_reason !== null ? { closeReason: row.close_reason } : {}),
   };
+}
+
+interface AuditRow {
+  seq: number;
+  alert_id: string;
+  at: string;
+  by: string | null;
+  action: TriageAction;
+  from_value: string | null;
+  to_value: string | null;
+  note: string | null;
+  suppression_id: string | null;
+}
+
+function toAuditEntry(row: AuditRow): TriageAuditEntry {
+  return {
+    seq: row.seq,
+    alertId: row.alert_id,
+    at: row.at,
+    ...(row.by !== null ? { by: row.by } : {}),
+    action: row.action,
+    ...(row.from_value !== null ? { from: row.from_value } : {}),
+    ...(row.to_value !== null ? { to: row.to_value } : {}),
+    ...(row.note !== null ? { note: row.note } : {}),
+    ...(row.suppression_id !== null ? { suppressionId: row.suppression_id } : {}),
+  };
+}
+
+/** Bounds on what people type, so one request cannot bloat every later read of the alert. */
+const MAX_NOTE = 10_000;
+const MAX_ASSIGNEE = 200;
+
+/** A triage change checked once for a whole bulk request (throws StoreError, nothing written). */
+function checkedChange(change: TriageChange, by: string): { state?: TriageChange['state']; closeReason?: CloseReason; assignee?: string | null; note?: string } {
+  if (typeof by !== 'string' || by.trim() === '') throw new StoreError('a triage change needs who made it');
+  const { state, closeReason } = change;
+  if (state !== undefined && !['new', 'acknowledged', 'resolved'].includes(state)) throw new StoreError(`cannot set triage state ${String(state)}`);
+  if (closeReason !== undefined && !(CLOSE_REASONS as readonly string[]).includes(closeReason)) throw new StoreError(`unknown close reason ${String(closeReason)} (reasons: ${CLOSE_REASONS.join(', ')})`);
+  if (state === 'resolved' && closeReason === undefined) throw new StoreError(`resolving needs a close reason (${CLOSE_REASONS.join(', ')})`);
+  if (closeReason !== undefined && state !== 'resolved') throw new StoreError('a close reason goes with resolving');
+  const assignee = change.assignee === undefined ? undefined : change.assignee === null || change.assignee.trim() === '' ? null : change.assignee.trim();
+  if (typeof assignee === 'string' && assignee.length > MAX_ASSIGNEE) throw new StoreError(`an assignee is at most ${MAX_ASSIGNEE} characters`);
+  const note = change.note === undefined || change.note.trim() === '' ? undefined : change.note;
+  if (note !== undefined && note.length > MAX_NOTE) throw new StoreError(`a note is at most ${MAX_NOTE} characters`);
+  if (state === undefined && assignee === undefined && note === undefined) throw new StoreError('a triage change needs a state, an assignee or a note');
+  return { ...(state ? { state } : {}), ...(closeReason ? { closeReason } : {}), ...(assignee !== undefined ? { assignee } : {}), ...(note !== undefined ? { note } : {}) };
 }
 
 function toSuppression(row: SuppressionRow): Suppression {
@@ -293,12 +352,137 @@ export class SqliteStore implements AlertStore {
     // Suppressed is only ever set by a suppression at commit time; refuse it from JavaScript callers too.
     if (!['new', 'acknowledged', 'resolved'].includes(state)) throw new StoreError(`cannot set triage state ${String(state)}`);
     const at = now === undefined ? new Date().toISOString() : iso(now, 'now');
-    const update = this.stmt('UPDATE alerts SET state = ?, updated_at = ? WHERE id = ?');
+    const current = this.stmt('SELECT state, close_reason FROM alerts WHERE id = ?');
+    const update = this.stmt('UPDATE alerts SET state = ?, updated_at = ?, close_reason = CASE WHEN ? = \'resolved\' THEN close_reason END WHERE id = ?');
     const append = this.stmt('INSERT INTO alert_history (alert_id, at, state, by, note) VALUES (?, ?, ?, ?, ?)');
     return this.db.transaction(() => {
-      if (update.run(state, at, id).changes === 0) return false;
+      const before = current.get(id) as { state: TriageState; close_reason: CloseReason | null } | undefined;
+      if (!before) return false;
+      update.run(state, at, state, id);
       append.run(id, at, state, by ?? null, note ?? null);
+      // The same change in the audit (the CLI's ack/resolve are triage too); reopening drops the close reason.
+      this.audit(id, at, by, 'state', before.state, state, note);
+      if (state !== 'resolved' && before.close_reason !== null) this.audit(id, at, by, 'close_reason', before.close_reason, undefined);
       return true;
+    }).immediate();
+  }
+
+  private audit(alertId: string, at: string, by: string | undefined, action: TriageAction, from: string | null | undefined, to: string | null | undefined, note?: string, suppressionId?: string): void {
+    this.stmt('INSERT INTO triage_audit (alert_id, at, by, action, from_value, to_value, note, suppression_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(alertId, at, by ?? null, action, from ?? null, to ?? null, note ?? null, suppressionId ?? null);
+  }
+
+  async triage(ids: readonly string[], change: TriageChange, by: string, now?: string): Promise<TriageResult> {
+    const c = checkedChange(change, by);
+    const at = now === undefined ? new Date().toISOString() : iso(now, 'now');
+    const current = this.stmt('SELECT state, assignee, close_reason FROM alerts WHERE id = ?');
+    const update = this.stmt('UPDATE alerts SET state = ?, assignee = ?, close_reason = ?, updated_at = ? WHERE id = ?');
+    const history = this.stmt('INSERT INTO alert_history (alert_id, at, state, by, note) VALUES (?, ?, ?, ?, ?)');
+    return this.db.transaction((): TriageResult => {
+      const result: TriageResult = { changed: [], unchanged: [], unknown: [] };
+      for (const id of new Set(ids)) {
+        const before = current.get(id) as { state: TriageState; assignee: string | null; close_reason: CloseReason | null } | undefined;
+        if (!before) {
+          result.unknown.push(id);
+          continue;
+        }
+        const state = c.state ?? before.state;
+        const closeReason = c.state === undefined ? before.close_reason : c.state === 'resolved' ? c.closeReason ?? null : null;
+        const assignee = c.assignee === undefined ? before.assignee : c.assignee;
+        const stateChanged = state !== before.state;
+        const changed = stateChanged || closeReason !== before.close_reason || assignee !== before.assignee || c.note !== undefined;
+        if (!changed) {
+          result.unchanged.push(id);
+          continue;
+        }
+        update.run(state, assignee, closeReason, at, id);
+        // A note given with a state change belongs to that change (as in the history); alone, it is its own entry.
+        if (stateChanged) {
+          history.run(id, at, state, by, c.note ?? null);
+          this.audit(id, at, by, 'state', before.state, state, c.note);
+        }
+        if (closeReason !== before.close_reason) this.audit(id, at, by, 'close_reason', before.close_reason, closeReason);
+        if (assignee !== before.assignee) this.audit(id, at, by, 'assignee', before.assignee, assignee);
+        if (c.note !== undefined && !stateChanged) this.audit(id, at, by, 'note', undefined, undefined, c.note);
+        result.changed.push(id);
+      }
+      return result;
+    }).immediate();
+  }
+
+  async auditTrail(filter: AuditFilter = {}): Promise<TriageAuditEntry[]> {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    if (filter.alertId !== undefined) {
+      clauses.push('alert_id = ?');
+      params.push(filter.alertId);
+    }
+    if (filter.since !== undefined) {
+      clauses.push('at >= ?');
+      params.push(iso(filter.since, 'since'));
+    }
+    const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
+    const limit = filter.limit !== undefined && filter.limit >= 0 ? Math.floor(filter.limit) : -1;
+    // The newest `limit`, returned oldest first (a trail reads forwards).
+    const rows = this.stmt(`SELECT * FROM (SELECT * FROM triage_audit ${where} ORDER BY seq DESC LIMIT ?) ORDER BY seq`).all(...params, limit) as AuditRow[];
+    return rows.map(toAuditEntry);
+  }
+
+  async previewSuppression(scope: SuppressionScope, limit = 100): Promise<SuppressionPreview> {
+    // The same checks as saving (with a stand-in reason): a preview of a scope that cannot be saved is an error too.
+    validateSuppression({ scope, reason: 'preview', author: 'preview' });
+    const matcher = scopeMatcher({ id: 'preview', scope, reason: '', author: '', createdAt: '', hits: 0 });
+    // Rule and tenant narrow in SQL; names need the shared matcher (ASCII-only folding), so they are tested here.
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    if (scope.ruleId !== undefined) {
+      clauses.push('a.rule_id = ?');
+      params.push(scope.ruleId);
+    }
+    const rows = this.stmt(`SELECT ${ALERT_COLUMNS} FROM alerts a ${clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY a.time DESC, a.id`).all(...params) as AlertRow[];
+    const byState = Object.fromEntries(TRIAGE_STATES.map((s) => [s, 0])) as Record<TriageState, number>;
+    const alerts: StoredAlert[] = [];
+    let total = 0;
+    for (const row of rows) {
+      if (!matcher.matches(JSON.parse(row.alert) as Alert, row.tenant)) continue;
+      total += 1;
+      byState[row.state] += 1;
+      if (alerts.length < Math.max(0, limit)) alerts.push(toStoredAlert(row));
+    }
+    return { total, byState, alerts };
+  }
+
+  async applySuppression(id: string, by: string, now?: string): Promise<string[]> {
+    if (typeof by !== 'string' || by.trim() === '') throw new StoreError('applying a suppression needs who did it');
+    const at = now === undefined ? new Date().toISOString() : iso(now, 'now');
+    const suppress = this.stmt('UPDATE alerts SET state = \'suppressed\', suppression_id = ?, updated_at = ? WHERE id = ?');
+    const history = this.stmt('INSERT INTO alert_history (alert_id, at, state, by, note) VALUES (?, ?, \'suppressed\', ?, ?)');
+    return this.db.transaction((): string[] => {
+      const row = this.stmt('SELECT * FROM suppressions WHERE id = ?').get(id) as SuppressionRow | undefined;
+      if (!row) throw new StoreError(`no suppression ${id}`);
+      const suppression = toSuppression(row);
+      if (suppression.expiresAt !== undefined && suppression.expiresAt <= at) throw new StoreError(`suppression ${id} has expired`);
+      const matcher = scopeMatcher(suppression);
+      const open = this.stmt(`SELECT a.id, a.tenant, a.state, a.alert FROM alerts a WHERE a.state IN ('new', 'acknowledged') ORDER BY a.time DESC, a.id`).all() as { id: string; tenant: string; state: TriageState; alert: string }[];
+      const hit: string[] = [];
+      for (const a of open) {
+        if (!matcher.matches(JSON.parse(a.alert) as Alert, a.tenant)) continue;
+        suppress.run(id, at, a.id);
+        history.run(a.id, at, by, suppression.reason);
+        this.audit(a.id, at, by, 'state', a.state, 'suppressed', suppression.reason, id);
+        hit.push(a.id);
+      }
+      if (hit.length > 0) this.stmt('UPDATE suppressions SET hits = hits + ? WHERE id = ?').run(hit.length, id);
+      return hit;
+    }).immediate();
+  }
+
+  async recordVisit(user: string, now?: string): Promise<string | undefined> {
+    const at = now === undefined ? new Date().toISOString() : iso(now, 'now');
+    return this.db.transaction(() => {
+      const before = this.stmt('SELECT at FROM dashboard_visits WHERE user = ?').get(user) as { at: string } | undefined;
+      this.stmt('INSERT INTO dashboard_visits (user, at) VALUES (?, ?) ON CONFLICT (user) DO UPDATE SET at = excluded.at').run(user, at);
+      return before?.at;
     }).immediate();
   }
 

@@ -25,6 +25,68 @@ export interface StoredAlert {
   updatedAt: string;
   /** Triage history, oldest first. */
   history: { at: string; state: TriageState; by?: string; note?: string }[];
+  /** Who is on it (set by `triage`); absent when nobody is. */
+  assignee?: string;
+  /** Why it was resolved (set by `triage` with state 'resolved'); cleared when it is reopened. */
+  closeReason?: CloseReason;
+}
+
+/** Why an alert was closed: Elastic Security's close reasons, less `automated_closure`, which no person picks. */
+export const CLOSE_REASONS = ['false_positive', 'duplicate', 'true_positive', 'benign_positive', 'other'] as const;
+export type CloseReason = (typeof CLOSE_REASONS)[number];
+
+/**
+ * One triage change applied to one or many alerts (bulk) in one transaction. Fields left out are not touched;
+ * `assignee: null` (or '') unassigns. Resolving needs a close reason; any other state clears it.
+ */
+export interface TriageChange {
+  state?: Exclude<TriageState, 'suppressed'>;
+  closeReason?: CloseReason;
+  assignee?: string | null;
+  note?: string;
+}
+
+export interface TriageResult {
+  /** Alerts something was changed on (an audit entry was written). */
+  changed: string[];
+  /** Alerts that already were as asked (acknowledging an acknowledged alert): nothing written. */
+  unchanged: string[];
+  /** Ids with no stored alert. */
+  unknown: string[];
+}
+
+export const TRIAGE_ACTIONS = ['state', 'close_reason', 'assignee', 'note'] as const;
+export type TriageAction = (typeof TRIAGE_ACTIONS)[number];
+
+/** One entry of the append-only triage audit: who changed what on which alert, when, from what to what. */
+export interface TriageAuditEntry {
+  seq: number;
+  alertId: string;
+  at: string;
+  by?: string;
+  action: TriageAction;
+  from?: string;
+  to?: string;
+  /** The note's text (action 'note'), or the note given with a state change. */
+  note?: string;
+  /** The suppression that set the state (action 'state', to 'suppressed'). */
+  suppressionId?: string;
+}
+
+export interface AuditFilter {
+  alertId?: string;
+  /** Entries at or after this time. */
+  since?: string;
+  /** The newest this many (the result is still oldest first). */
+  limit?: number;
+}
+
+/** What a suppression scope matches among the alerts already stored. */
+export interface SuppressionPreview {
+  total: number;
+  byState: Record<TriageState, number>;
+  /** The matching alerts, newest first, at most the limit asked for. */
+  alerts: StoredAlert[];
 }
 
 /** Which alerts a suppression covers: every given field must match (rule id, application appId/id/name, actor, resource). */
@@ -113,6 +175,25 @@ export interface AlertStore {
   markFailed(sink: string, alertId: string, error: string, nextAttemptAt: string): Promise<void>;
   /** Pending entries per sink (for `appwatch status`). */
   outboxDepth(): Promise<Record<string, number>>;
+
+  /**
+   * Triage by people (the dashboard): state with close reason, assignee and notes for one or many alerts, in one
+   * transaction; every change appended to the audit with who, when, from and to. State changes also go to the
+   * alert's history, as `setAlertState` writes them. `by` is required. Refuses (throws) a resolve without a close
+   * reason, a close reason with any other state, and an empty change.
+   */
+  triage(ids: readonly string[], change: TriageChange, by: string, now?: string): Promise<TriageResult>;
+  /** The append-only triage audit (also fed by `setAlertState` and `applySuppression`), oldest first. */
+  auditTrail(filter?: AuditFilter): Promise<TriageAuditEntry[]>;
+  /** Which stored alerts a scope covers (any state), before a suppression with it is saved. */
+  previewSuppression(scope: SuppressionScope, limit?: number): Promise<SuppressionPreview>;
+  /**
+   * Applies a live suppression to alerts already stored: each open one (new, acknowledged) it covers becomes
+   * suppressed with its id, audited and added to its history; hits count them. Returns their ids.
+   */
+  applySuppression(id: string, by: string, now?: string): Promise<string[]>;
+  /** Records a person's visit (the dashboard's "since your last visit") and returns the previous one. */
+  recordVisit(user: string, now?: string): Promise<string | undefined>;
 
   /** Health of each source, for `appwatch status`. */
   recordSourceHealth(source: string, health: SourceHealth): Promise<void>;

@@ -101,7 +101,8 @@ export class Watcher {
 
   private async health(source: string, update: Partial<SourceHealth>): Promise<void> {
     const previous = (await this.options.store.sourceHealth())[source];
-    const now = new Date(this.now()).toISOString();
+    // A successful poll's attempt is its success (one time, so `status` never reads it as failing).
+    const now = update.lastSuccess ?? new Date(this.now()).toISOString();
     const next: SourceHealth = { throttled: previous?.throttled ?? 0, ...previous, ...update, lastAttempt: now };
     if (update.lastSuccess) {
       delete next.lastError;

@@ -300,6 +300,176 @@ export function storeContract(name: string, open: (previous?: AlertStore) => Pro
       });
     });
 
+    describe('triage for people (dashboard): state with close reason, assignee, notes, audit', () => {
+      it('acknowledges, assigns, notes and resolves with a reason; each change audited with who, when, from and to', async () => {
+        const store = await fresh();
+        await store.commitBatch(batchOf([makeAlert({ id: 'a1' })]));
+        expect(await store.triage(['a1'], { state: 'acknowledged', note: 'looking' }, 'bob', at(1))).toEqual({ changed: ['a1'], unchanged: [], unknown: [] });
+        await store.triage(['a1'], { assignee: 'carol@contoso.com' }, 'bob', at(2));
+        await store.triage(['a1'], { note: 'the secret was added by the deploy pipeline' }, 'carol@contoso.com', at(3));
+        await store.triage(['a1'], { state: 'resolved', closeReason: 'benign_positive' }, 'carol@contoso.com', at(4));
+        const stored = await store.getAlert('a1');
+        expect(stored).toMatchObject({ state: 'resolved', closeReason: 'benign_positive', assignee: 'carol@contoso.com', updatedAt: at(4) });
+        // State changes go to the history too, as the CLI's do.
+        expect(stored?.history).toEqual([
+          { at: at(1), state: 'acknowledged', by: 'bob', note: 'looking' },
+          { at: at(4), state: 'resolved', by: 'carol@contoso.com' },
+        ]);
+        const trail = await store.auditTrail({ alertId: 'a1' });
+        expect(trail.map(({ seq: _seq, ...e }) => e)).toEqual([
+          { alertId: 'a1', at: at(1), by: 'bob', action: 'state', from: 'new', to: 'acknowledged', note: 'looking' },
+          { alertId: 'a1', at: at(2), by: 'bob', action: 'assignee', to: 'carol@contoso.com' },
+          { alertId: 'a1', at: at(3), by: 'carol@contoso.com', action: 'note', note: 'the secret was added by the deploy pipeline' },
+          { alertId: 'a1', at: at(4), by: 'carol@contoso.com', action: 'state', from: 'acknowledged', to: 'resolved' },
+          { alertId: 'a1', at: at(4), by: 'carol@contoso.com', action: 'close_reason', to: 'benign_positive' },
+        ]);
+        expect(trail.map((e) => e.seq)).toEqual([...trail.map((e) => e.seq)].sort((a, b) => a - b));
+
+        // Reopening drops the close reason (audited); unassigning is a change to nothing.
+        await store.triage(['a1'], { state: 'new', assignee: null }, 'dave', at(5));
+        const reopened = await store.getAlert('a1');
+        expect(reopened?.state).toBe('new');
+        expect(reopened?.closeReason).toBeUndefined();
+        expect(reopened?.assignee).toBeUndefined();
+        expect((await store.auditTrail({ alertId: 'a1' })).slice(-3).map(({ action, from, to }) => ({ action, from, to }))).toEqual([
+          { action: 'state', from: 'resolved', to: 'new' },
+          { action: 'close_reason', from: 'benign_positive', to: undefined },
+          { action: 'assignee', from: 'carol@contoso.com', to: undefined },
+        ]);
+      });
+
+      it('applies one change to many alerts at once; unknown and already-as-asked ids are reported, not written', async () => {
+        const store = await fresh();
+        await store.commitBatch(batchOf([makeAlert({ id: 'b1' }), makeAlert({ id: 'b2' }), makeAlert({ id: 'b3' })]));
+        await store.triage(['b2'], { state: 'acknowledged' }, 'bob', at(1));
+        const r = await store.triage(['b1', 'b2', 'b3', 'missing', 'b1'], { state: 'acknowledged' }, 'carol', at(2));
+        expect(r).toEqual({ changed: ['b1', 'b3'], unchanged: ['b2'], unknown: ['missing'] });
+        expect(await store.countAlerts()).toEqual({ new: 0, acknowledged: 3, resolved: 0, suppressed: 0 });
+        expect((await store.auditTrail({ since: at(2) })).map((e) => `${e.alertId} ${e.from}->${e.to} ${e.by}`)).toEqual(['b1 new->acknowledged carol', 'b3 new->acknowledged carol']);
+        const resolved = await store.triage(['b1', 'b2', 'b3'], { state: 'resolved', closeReason: 'duplicate', note: 'same incident as INC-42' }, 'carol', at(3));
+        expect(resolved.changed).toEqual(['b1', 'b2', 'b3']);
+        for (const id of ['b1', 'b2', 'b3']) expect(await store.getAlert(id)).toMatchObject({ state: 'resolved', closeReason: 'duplicate' });
+        // A different reason on resolved alerts is a change of the reason only.
+        const recl = await store.triage(['b1'], { state: 'resolved', closeReason: 'true_positive' }, 'dave', at(4));
+        expect(recl.changed).toEqual(['b1']);
+        expect((await store.auditTrail({ alertId: 'b1', since: at(4) })).map(({ action, from, to }) => ({ action, from, to }))).toEqual([{ action: 'close_reason', from: 'duplicate', to: 'true_positive' }]);
+        expect((await store.getAlert('b1'))?.history.map((h) => h.state)).toEqual(['acknowledged', 'resolved']);
+      });
+
+      it('refuses what is not a triage change, writing nothing', async () => {
+        const store = await fresh();
+        await store.commitBatch(batchOf([makeAlert({ id: 'a1' })]));
+        await expect(store.triage(['a1'], { state: 'resolved' }, 'bob')).rejects.toThrow(/close reason/);
+        await expect(store.triage(['a1'], { state: 'acknowledged', closeReason: 'duplicate' }, 'bob')).rejects.toThrow(/close reason/);
+        await expect(store.triage(['a1'], { state: 'resolved', closeReason: 'automated_closure' as 'other' }, 'bob')).rejects.toThrow(/close reason/);
+        await expect(store.triage(['a1'], { state: 'suppressed' as 'new' }, 'bob')).rejects.toThrow(/state/);
+        await expect(store.triage(['a1'], {}, 'bob')).rejects.toThrow();
+        await expect(store.triage(['a1'], { note: '   ' }, 'bob')).rejects.toThrow();
+        await expect(store.triage(['a1'], { state: 'acknowledged' }, '  ')).rejects.toThrow(/who/);
+        await expect(store.triage(['a1'], { note: 'x'.repeat(10_001) }, 'bob')).rejects.toThrow(/note/);
+        await expect(store.triage(['a1'], { assignee: 'x'.repeat(201) }, 'bob')).rejects.toThrow(/assignee/);
+        expect(await store.getAlert('a1')).toMatchObject({ state: 'new', history: [] });
+        expect(await store.auditTrail()).toEqual([]);
+      });
+
+      it('audits the CLI\'s state changes too, and they reopen without the close reason', async () => {
+        const store = await fresh();
+        await store.commitBatch(batchOf([makeAlert({ id: 'a1' })]));
+        await store.triage(['a1'], { state: 'resolved', closeReason: 'false_positive' }, 'bob', at(1));
+        expect(await store.setAlertState('a1', 'acknowledged', 'carol', 'not so fast', at(2))).toBe(true);
+        expect((await store.getAlert('a1'))?.closeReason).toBeUndefined();
+        expect((await store.auditTrail({ alertId: 'a1', since: at(2) })).map(({ seq: _seq, ...e }) => e)).toEqual([
+          { alertId: 'a1', at: at(2), by: 'carol', action: 'state', from: 'resolved', to: 'acknowledged', note: 'not so fast' },
+          { alertId: 'a1', at: at(2), by: 'carol', action: 'close_reason', from: 'false_positive' },
+        ]);
+      });
+
+      it('gives the newest entries of the whole trail, oldest first, and keeps it across close and reopen', async () => {
+        const store = await fresh();
+        await store.commitBatch(batchOf([makeAlert({ id: 'a1' }), makeAlert({ id: 'a2' })]));
+        for (let i = 1; i <= 5; i++) await store.triage([i % 2 ? 'a1' : 'a2'], { note: `note ${i}` }, 'bob', at(i));
+        expect((await store.auditTrail({ limit: 2 })).map((e) => e.note)).toEqual(['note 4', 'note 5']);
+        expect((await store.auditTrail({ since: at(4) })).map((e) => e.note)).toEqual(['note 4', 'note 5']);
+        expect((await store.auditTrail({ alertId: 'a2' })).map((e) => e.note)).toEqual(['note 2', 'note 4']);
+        await store.close();
+        const reopened = await fresh(store);
+        expect(await reopened.auditTrail()).toHaveLength(5);
+      });
+    });
+
+    describe('suppression impact preview and applying a suppression to stored alerts', () => {
+      const seedMixed = async (store: AlertStore): Promise<void> => {
+        await store.commitBatch(batchOf([
+          makeAlert({ id: 'p-new', time: '2026-10-01T10:00:00.000Z' }),
+          makeAlert({ id: 'p-ack', time: '2026-10-01T11:00:00.000Z' }),
+          makeAlert({ id: 'p-res', time: '2026-10-01T12:00:00.000Z' }),
+          makeAlert({ id: 'p-other-rule', ruleId: RULE_B, time: '2026-10-01T13:00:00.000Z' }),
+          makeAlert({ id: 'p-other-actor', time: '2026-10-01T14:00:00.000Z', entities: { actor: { type: 'user', userPrincipalName: 'bob@contoso.com' } } }),
+        ]));
+        await store.triage(['p-ack'], { state: 'acknowledged' }, 'bob', at(1));
+        await store.triage(['p-res'], { state: 'resolved', closeReason: 'other' }, 'bob', at(1));
+      };
+
+      it('previews which stored alerts a scope covers, by state, newest first, without writing anything', async () => {
+        const store = await fresh();
+        await seedMixed(store);
+        const before = await store.auditTrail();
+        const preview = await store.previewSuppression({ ruleId: RULE_A, actor: 'ALICE@contoso.com' });
+        expect(preview.total).toBe(3);
+        expect(preview.byState).toEqual({ new: 1, acknowledged: 1, resolved: 1, suppressed: 0 });
+        expect(preview.alerts.map((a) => a.alert.id)).toEqual(['p-res', 'p-ack', 'p-new']);
+        expect((await store.previewSuppression({ actor: 'alice@contoso.com' }, 1)).alerts.map((a) => a.alert.id)).toEqual(['p-other-rule']);
+        expect((await store.previewSuppression({ actor: 'alice@contoso.com' }, 1)).total).toBe(4);
+        expect((await store.previewSuppression({ tenant: 'fabrikam' })).total).toBe(0);
+        // The same ASCII-only folding as commits: a look-alike does not match.
+        expect((await store.previewSuppression({ actor: 'alice@\u212Aontoso.com' })).total).toBe(0);
+        await expect(store.previewSuppression({})).rejects.toThrow(/scope/);
+        expect(await store.auditTrail()).toEqual(before);
+        expect(await store.listSuppressions(true)).toEqual([]);
+      });
+
+      it('applies a saved suppression to the open alerts it covers: suppressed, audited, in the history, counted as hits', async () => {
+        const store = await fresh();
+        await seedMixed(store);
+        const s = await store.addSuppression({ scope: { ruleId: RULE_A, actor: 'alice@contoso.com' }, reason: 'deploy pipeline', author: 'bob', createdAt: at(2) });
+        const hidden = await store.applySuppression(s.id, 'bob', at(3));
+        expect(hidden.sort()).toEqual(['p-ack', 'p-new']);
+        expect(await store.getAlert('p-new')).toMatchObject({ state: 'suppressed', suppressionId: s.id, updatedAt: at(3) });
+        expect((await store.getAlert('p-ack'))?.history.at(-1)).toEqual({ at: at(3), state: 'suppressed', by: 'bob', note: 'deploy pipeline' });
+        // Resolved work and alerts outside the scope stay as they are.
+        expect((await store.getAlert('p-res'))?.state).toBe('resolved');
+        expect((await store.getAlert('p-other-rule'))?.state).toBe('new');
+        expect((await store.auditTrail({ alertId: 'p-ack', since: at(3) })).map(({ seq: _seq, ...e }) => e)).toEqual([
+          { alertId: 'p-ack', at: at(3), by: 'bob', action: 'state', from: 'acknowledged', to: 'suppressed', note: 'deploy pipeline', suppressionId: s.id },
+        ]);
+        expect((await store.listSuppressions(true))[0]?.hits).toBe(2);
+        // Again: nothing left to hide.
+        expect(await store.applySuppression(s.id, 'bob', at(4))).toEqual([]);
+        // A suppressed alert can still be resolved, keeping its suppression.
+        await store.triage(['p-new'], { state: 'resolved', closeReason: 'benign_positive' }, 'bob', at(5));
+        expect(await store.getAlert('p-new')).toMatchObject({ state: 'resolved', suppressionId: s.id, closeReason: 'benign_positive' });
+      });
+
+      it('refuses to apply an unknown or expired suppression', async () => {
+        const store = await fresh();
+        await seedMixed(store);
+        await expect(store.applySuppression('nope', 'bob')).rejects.toThrow(/no suppression/);
+        const s = await store.addSuppression({ scope: { ruleId: RULE_A }, reason: 'window', author: 'bob', createdAt: at(-10), expiresAt: at(1) });
+        await expect(store.applySuppression(s.id, 'bob', at(2))).rejects.toThrow(/expired/);
+        expect((await store.getAlert('p-new'))?.state).toBe('new');
+      });
+    });
+
+    describe('dashboard visits', () => {
+      it('records a visit per person and gives back the previous one', async () => {
+        const store = await fresh();
+        expect(await store.recordVisit('bob', at(1))).toBeUndefined();
+        expect(await store.recordVisit('bob', at(5))).toBe(at(1));
+        expect(await store.recordVisit('carol', at(6))).toBeUndefined();
+        expect(await store.recordVisit('bob', at(9))).toBe(at(5));
+      });
+    });
+
     describe('listAlerts and countAlerts', () => {
       const seed = async (store: AlertStore): Promise<void> => {
         await store.commitBatch(batchOf([

@@ -1,13 +1,14 @@
 /**
  * SqliteStore: the AlertStore contract on a fresh temp file per test, then what only SQLite has: durability
- * settings, file creation and modes, schema versions (newer refused, steps recorded), a second connection on the
- * same file, the deliveries log, bulk speed, and a writer killed with SIGKILL twenty times.
+ * settings, file creation and modes, schema versions (newer refused, steps recorded, version 1 upgraded with its
+ * history as the start of the triage audit), the audit's append-only triggers, a second connection on the same
+ * file, the deliveries log, bulk speed, and a writer killed with SIGKILL twenty times.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from '../../src/store/migrations/sqlite.js';
@@ -63,6 +64,47 @@ describe('SqliteStore', () => {
     expect(message).toContain(path);
     expect(message).toContain(`schema version ${SQLITE_SCHEMA_VERSION + 41}`);
     expect(message).toContain(`(${SQLITE_SCHEMA_VERSION})`);
+  });
+
+  it('keeps the triage audit append-only for every writer of the file', async () => {
+    const path = newPath();
+    const store = await openSqliteStore(path);
+    await store.commitBatch(batchOf([makeAlert({ id: 'a1' })]));
+    await store.triage(['a1'], { state: 'acknowledged' }, 'bob', T0);
+    await store.close();
+    const raw = new Database(path);
+    expect(() => raw.prepare("UPDATE triage_audit SET by = 'mallory'").run()).toThrow(/append-only/);
+    expect(() => raw.prepare('DELETE FROM triage_audit').run()).toThrow(/append-only/);
+    expect(raw.prepare('SELECT count(*) AS n FROM triage_audit').get()).toEqual({ n: 1 });
+    raw.close();
+  });
+
+  it('upgrades a version-1 file: the history becomes the start of the audit, each entry with the state before it', async () => {
+    const path = newPath();
+    const v1 = SQLITE_MIGRATIONS.find((m) => m.version === 1)!;
+    mkdirSync(dirname(path), { recursive: true });
+    const raw = new Database(path);
+    raw.exec('CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    raw.exec(v1.sql);
+    raw.prepare('INSERT INTO schema_version VALUES (1, ?, ?)').run(v1.name, T0);
+    const insert = raw.prepare("INSERT INTO alerts (id, tenant, severity_rank, rule_id, time, state, suppression_id, first_seen, updated_at, alert) VALUES (?, '', 3, 'r', ?, ?, ?, ?, ?, ?)");
+    insert.run('a1', T0, 'resolved', null, T0, T0, JSON.stringify(makeAlert({ id: 'a1' })));
+    insert.run('a2', T0, 'acknowledged', 's1', T0, T0, JSON.stringify(makeAlert({ id: 'a2' })));
+    const history = raw.prepare('INSERT INTO alert_history (alert_id, at, state, by, note) VALUES (?, ?, ?, ?, ?)');
+    history.run('a1', '2026-10-02T01:00:00.000Z', 'acknowledged', 'bob', 'mine');
+    history.run('a2', '2026-10-02T01:30:00.000Z', 'acknowledged', 'carol', null);
+    history.run('a1', '2026-10-02T02:00:00.000Z', 'resolved', 'bob', null);
+    raw.close();
+    const store = await openSqliteStore(path);
+    expect(await store.migrate()).toBe(SQLITE_SCHEMA_VERSION);
+    expect((await store.auditTrail()).map(({ alertId, action, from, to, by }) => ({ alertId, action, from, to, by }))).toEqual([
+      { alertId: 'a1', action: 'state', from: 'new', to: 'acknowledged', by: 'bob' },
+      { alertId: 'a2', action: 'state', from: 'suppressed', to: 'acknowledged', by: 'carol' },
+      { alertId: 'a1', action: 'state', from: 'acknowledged', to: 'resolved', by: 'bob' },
+    ]);
+    expect(await store.getAlert('a1')).toMatchObject({ state: 'resolved', history: [{ state: 'acknowledged' }, { state: 'resolved' }] });
+    expect((await store.getAlert('a1'))?.closeReason).toBeUndefined();
+    await store.close();
   });
 
   it('refuses a file that is not a database, naming it', async () => {

@@ -4,17 +4,14 @@
  * each alert's triage state; suppressed alerts counted and shown apart. `--snapshot` adds the inventory.
  */
 import { writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
-import { loadConfig } from '../../config/config.js';
-import { loadSnapshot, SnapshotError, type InventorySnapshot } from '../../posture/snapshot.js';
 import { assembleReport } from '../../report/assemble.js';
 import { writeReportHtml } from '../../report/html.js';
 import type { ReportGap } from '../../report/model.js';
 import { DEFAULT_STORE_PATH, openSqliteStore } from '../../store/sqlite.js';
+import { existingStore } from './store-source.js';
 import { createReporter } from '../terminal.js';
 import { EXIT, packageVersion } from './common.js';
-import { existsSync } from 'node:fs';
 
 export function reportCommand(setExit: (code: number) => void): Command {
   return new Command('report')
@@ -28,24 +25,12 @@ export function reportCommand(setExit: (code: number) => void): Command {
     .option('-q, --quiet', 'no status lines on stderr')
     .action(async (options: { out: string; store?: string; config?: string; snapshot?: string; tenant?: string; since?: string; quiet?: boolean }) => {
       const reporter = createReporter(process.stderr, Boolean(options.quiet));
-      const { config, file } = loadConfig(options.config);
-      const path = options.store ?? (config.store ? resolve(file ? dirname(file) : process.cwd(), config.store) : DEFAULT_STORE_PATH);
-      if (!existsSync(path)) {
-        reporter.error(`no alert store at ${path} (appwatch watch creates it; --store names another)`);
+      const opened = existingStore(options, reporter);
+      if (!opened) {
         setExit(EXIT.usage);
         return;
       }
-      let snapshot: InventorySnapshot | undefined;
-      if (options.snapshot) {
-        try {
-          snapshot = loadSnapshot(options.snapshot);
-        } catch (error) {
-          if (!(error instanceof SnapshotError)) throw error;
-          reporter.error(error.message);
-          setExit(EXIT.usage);
-          return;
-        }
-      }
+      const { path, snapshot } = opened;
       const store = await openSqliteStore(path);
       try {
         const stored = await store.listAlerts({ ...(options.tenant ? { tenant: options.tenant } : {}), ...(options.since ? { since: options.since } : {}), states: ['new', 'acknowledged', 'resolved', 'suppressed'] });

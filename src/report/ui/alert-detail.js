@@ -6,7 +6,7 @@
 import { html } from './html.js';
 import { Part } from './detail.js';
 import { CopyButton, EntraLink, Name, Reference, SeverityBadge, StateBadge, Text, Value } from './text.js';
-import { appOf, utc } from './data.js';
+import { actorOf, appNameOf, appOf, ipOf, utc } from './data.js';
 import { entraAppLink, entraEnterpriseAppLink, entraUserLink } from '../text.js';
 import { findingCategory, guideRowLabel } from '../charts.js';
 
@@ -20,9 +20,11 @@ const ENTITY_LABELS = /** @type {const} */ ([
 ]);
 
 /**
- * @param {{ model: Model, item: ReportAlert, noun: 'alert' | 'finding', onOpenApp: (appId: string) => void }} props
+ * @param {{ model: Model, item: ReportAlert, noun: 'alert' | 'finding', onOpenApp: (appId: string) => void, onPivot?: (facet: string, value: string) => void, extra?: any }} props
+ *   `onPivot` filters the alerts table by a value of this alert (its app, actor or IP); `extra` is the dashboard's
+ *   triage panel, shown under the state.
  */
-export function AlertDetail({ model, item, noun, onOpenApp }) {
+export function AlertDetail({ model, item, noun, onOpenApp, onPivot, extra }) {
   const a = item.alert;
   const guidance = model.data.guidance[a.rule.id];
   const references = [...new Set([...(guidance?.references ?? []), ...a.rule.references])];
@@ -32,11 +34,12 @@ export function AlertDetail({ model, item, noun, onOpenApp }) {
     <p class="detail-meta"><${StateBadge} state=${item.state} /> <time datetime=${a.time}>${utc(a.time)}</time>
       ${noun === 'finding' ? html` · ${findingCategory(a)}` : null} · <code class="id">${a.id}</code></p>
     ${item.state === 'suppressed' ? html`<p class="suppressed-note"><strong>Suppressed</strong>${item.suppressedBy ? html`: <${Text} value=${item.suppressedBy} />` : ' (no reason recorded)'}</p>` : null}
+    ${extra}
     <${Part} title=${noun === 'finding' ? 'Finding' : 'Why it fired'}><p class="summary"><${Text} value=${a.summary} /></p></${Part}>
     <${Part} title="Entities" when=${ENTITY_LABELS.some(([k]) => a.entities[k])}>
       <dl class="kv">${ENTITY_LABELS.map(([k, label]) => {
         const e = /** @type {(EntityRef & { type?: string }) | undefined} */ (a.entities[k]);
-        return e ? html`<div><dt>${label}</dt><dd><${Entity} entity=${e} role=${k} /></dd></div>` : null;
+        return e ? html`<div><dt>${label}</dt><dd><${Entity} entity=${e} role=${k} pivots=${onPivot ? pivotsOf(k, item, model, onPivot) : []} /></dd></div>` : null;
       })}</dl>
       ${app ? html`<button type="button" class="link-button open-app" onClick=${() => onOpenApp(app.appId)}>Open <${Text} value=${app.displayName} max=${40} /> in the inventory</button>` : null}
     </${Part}>
@@ -75,11 +78,36 @@ export function AlertDetail({ model, item, noun, onOpenApp }) {
   </article>`;
 }
 
+/** @typedef {{ label: string, title: string, run: () => void }} Pivot */
+
 /**
- * One entity: its name, ids, and a link into Entra when its ids are GUIDs.
- * @param {{ entity: EntityRef & { type?: string }, role: string }} props
+ * The filters an entity offers: the alerts with the same application, actor or actor IP (as the table's facets
+ * name them, so the pivot is an ordinary facet selection that "Clear filters" undoes).
+ * @param {string} role
+ * @param {ReportAlert} item
+ * @param {Model} model
+ * @param {(facet: string, value: string) => void} onPivot
+ * @returns {Pivot[]}
  */
-function Entity({ entity, role }) {
+function pivotsOf(role, item, model, onPivot) {
+  if (role === 'application' || (role === 'servicePrincipal' && !item.alert.entities.application)) {
+    const app = appNameOf(item, model);
+    return app ? [{ label: 'Alerts of this app', title: 'Show only alerts about this application', run: () => onPivot('app', app) }] : [];
+  }
+  if (role !== 'actor') return [];
+  const actor = actorOf(item);
+  const ip = ipOf(item);
+  return [
+    ...(actor ? [{ label: 'Alerts by this actor', title: 'Show only alerts by this actor', run: () => onPivot('actor', actor) }] : []),
+    ...(ip ? [{ label: 'Alerts from this IP', title: 'Show only alerts whose actor came from this IP address', run: () => onPivot('ip', ip) }] : []),
+  ];
+}
+
+/**
+ * One entity: its name, ids, a link into Entra when its ids are GUIDs, and its pivots.
+ * @param {{ entity: EntityRef & { type?: string }, role: string, pivots: Pivot[] }} props
+ */
+function Entity({ entity, role, pivots }) {
   const link = role === 'application' || role === 'servicePrincipal'
     ? html`${role === 'servicePrincipal' ? html`<${EntraLink} href=${entraEnterpriseAppLink(entity.id, entity.appId)} label="Enterprise application in Entra" />` : null}
       <${EntraLink} href=${entraAppLink(entity.appId)} label="App registration in Entra" />`
@@ -94,6 +122,7 @@ function Entity({ entity, role }) {
       ${entity.ip ? html`<span><span class="label">IP</span> <code><${Text} value=${entity.ip} /></code></span>` : null}
     </div>
     <div class="links">${link}</div>
+    ${pivots.length > 0 ? html`<div class="pivots">${pivots.map((p) => html`<button type="button" class="pivot" title=${p.title} onClick=${p.run}>${p.label}</button>`)}</div>` : null}
   </div>`;
 }
 

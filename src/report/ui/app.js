@@ -54,24 +54,35 @@ export function createViews(model) {
 }
 
 /**
- * The tiles, in their own root above the charts; a click filters a table and scrolls to it.
- * @param {{ model: Model, store: import('./store.js').Store<Views> }} props
+ * The tiles, in their own root above the charts; a click filters a table and scrolls to it (keeping the
+ * dashboard's time zoom, which the chart above shows).
+ * @param {{ model: Model, store: import('./store.js').Store<Views>, extra?: any }} props
  */
-export function TilesRoot({ model, store }) {
+export function TilesRoot({ model, store, extra }) {
   const views = useStore(store);
   /** @param {import('./tiles.js').TileFilter} f */
   const onTile = (f) => {
     const id = /** @type {TableId} */ (f.table);
     const view = views[id];
     const same = (view.facets[f.facet] ?? []).join('\u0000') === f.values.join('\u0000');
-    store.set((all) => ({ ...all, [id]: { ...emptyView(), showSuppressed: view.showSuppressed, facets: same ? {} : { [f.facet]: f.values } } }));
+    store.set((all) => ({ ...all, [id]: { ...emptyView(), showSuppressed: view.showSuppressed, range: view.range ?? null, facets: same ? {} : { [f.facet]: f.values } } }));
     document.getElementById(`section-${id}`)?.scrollIntoView({ block: 'start' });
   };
-  return html`<${Tiles} model=${model} views=${views} onTile=${onTile} onSuppressed=${() => document.getElementById('section-suppressed')?.scrollIntoView({ block: 'start' })} />`;
+  return html`<${Tiles} model=${model} views=${views} onTile=${onTile} extra=${extra} onSuppressed=${() => document.getElementById('section-suppressed')?.scrollIntoView({ block: 'start' })} />`;
 }
 
-/** @param {{ model: Model, store: import('./store.js').Store<Views> }} props */
-export function App({ model, store }) {
+/**
+ * What the dashboard adds to the report's page; the report passes none of it.
+ * @typedef {object} LiveHooks
+ * @property {import('./table.js').Selection} [selection]  checkboxes on the alerts table
+ * @property {(rows: import('./data.js').ReportAlert[]) => any} [bulk]  the bulk bar for the alerts the filters show
+ * @property {(item: import('./data.js').ReportAlert) => any} [triage]  the triage panel in an alert's detail
+ * @property {any} [nav]  more links in the section navigation
+ * @property {any} [sections]  more sections after the tables
+ */
+
+/** @param {{ model: Model, store: import('./store.js').Store<Views>, live?: LiveHooks }} props */
+export function App({ model, store, live }) {
   const configs = useMemo(() => ({
     alerts: alertConfig(model, 'alert'), findings: alertConfig(model, 'finding'), apps: appConfig(model),
     consent: consentConfig(model), suppressed: suppressedConfig(model),
@@ -89,16 +100,25 @@ export function App({ model, store }) {
   /** @param {TableId} id @param {View} view */
   const setView = (id, view) => store.set((all) => ({ ...all, [id]: view }));
 
+  // The model is fixed in the report; the dashboard replaces it on each refresh, so everything depends on it.
   const items = {
-    alerts: useMemo(() => (views.alerts.showSuppressed ? model.alerts : model.alerts.filter((r) => r.state !== 'suppressed')), [views.alerts.showSuppressed]),
-    findings: useMemo(() => (views.findings.showSuppressed ? model.findings : model.findings.filter((r) => r.state !== 'suppressed')), [views.findings.showSuppressed]),
+    alerts: useMemo(() => (views.alerts.showSuppressed ? model.alerts : model.alerts.filter((r) => r.state !== 'suppressed')), [model, views.alerts.showSuppressed]),
+    findings: useMemo(() => (views.findings.showSuppressed ? model.findings : model.findings.filter((r) => r.state !== 'suppressed')), [model, views.findings.showSuppressed]),
   };
   const rows = {
-    alerts: useMemo(() => applyView(items.alerts, configs.alerts, views.alerts), [items.alerts, views.alerts]),
-    findings: useMemo(() => applyView(items.findings, configs.findings, views.findings), [items.findings, views.findings]),
-    apps: useMemo(() => applyView(model.apps, configs.apps, views.apps), [views.apps]),
-    consent: useMemo(() => applyView(consentRows, configs.consent, views.consent), [views.consent]),
-    suppressed: useMemo(() => applyView(suppressedRows, configs.suppressed, views.suppressed), [views.suppressed]),
+    alerts: useMemo(() => applyView(items.alerts, configs.alerts, views.alerts), [items.alerts, configs, views.alerts]),
+    findings: useMemo(() => applyView(items.findings, configs.findings, views.findings), [items.findings, configs, views.findings]),
+    apps: useMemo(() => applyView(model.apps, configs.apps, views.apps), [configs, views.apps]),
+    consent: useMemo(() => applyView(consentRows, configs.consent, views.consent), [consentRows, views.consent]),
+    suppressed: useMemo(() => applyView(suppressedRows, configs.suppressed, views.suppressed), [suppressedRows, views.suppressed]),
+  };
+  /**
+   * Pivot: show only the alerts sharing this value (an app, actor or IP from the detail pane), in the alerts table.
+   * @param {string} facet @param {string} value
+   */
+  const pivot = (facet, value) => {
+    store.set((all) => ({ ...all, alerts: { ...emptyView(), showSuppressed: all.alerts.showSuppressed, range: all.alerts.range ?? null, facets: { [facet]: [value] } } }));
+    document.getElementById('section-alerts')?.scrollIntoView({ block: 'start' });
   };
 
   /** The keys of the list the open item steps through, in the table's order. */
@@ -207,12 +227,14 @@ export function App({ model, store }) {
       <a href="#" onClick=${jump('suppressed')}>Suppressed <span class="count">${counts.suppressed}</span></a>
       <span class="toolbar-spacer"></span>
       <span class="keys-hint" title="Keyboard: / search, ↑↓ rows, Enter open, j/k or arrows previous/next, Esc close">/ search · Enter open · j/k step · Esc close</span>
+      ${live?.nav}
       <${ThemeToggle} />
     </nav>
     ${showAlerts ? html`<section class="table-section" id="section-alerts" aria-labelledby="h-alerts">
       <h2 id="h-alerts">Alerts</h2>
       <${Table} config=${configs.alerts} items=${items.alerts} rows=${rows.alerts} view=${views.alerts} onView=${(/** @type {View} */ v) => setView('alerts', v)}
-        selected=${selectedIn('alerts')} onOpen=${(/** @type {string} */ k) => openKey('alerts', k)} toolbar=${suppressedToggle('alerts')} />
+        selected=${selectedIn('alerts')} onOpen=${(/** @type {string} */ k) => openKey('alerts', k)} toolbar=${suppressedToggle('alerts')}
+        selection=${live?.selection} above=${live?.bulk?.(rows.alerts)} />
     </section>` : null}
     ${showFindings ? html`<section class="table-section" id="section-findings" aria-labelledby="h-findings">
       <h2 id="h-findings">Posture findings</h2>
@@ -236,15 +258,17 @@ export function App({ model, store }) {
       <${Table} config=${configs.suppressed} items=${suppressedRows} rows=${rows.suppressed} view=${views.suppressed} onView=${(/** @type {View} */ v) => setView('suppressed', v)}
         selected=${selectedIn('suppressed')} onOpen=${(/** @type {string} */ k) => openKey('suppressed', k)} />
     </section>
+    ${live?.sections}
     ${open ? html`<${Detail} model=${model} open=${open} position=${index + 1} total=${keys.length} onPrev=${() => step(-1)} onNext=${() => step(1)} onClose=${close}
-      onOpen=${(/** @type {'alert' | 'finding' | 'app'} */ kind, /** @type {string} */ id) => setOpen(resolve(model, { kind, id }))} />` : null}
+      onOpen=${(/** @type {'alert' | 'finding' | 'app'} */ kind, /** @type {string} */ id) => setOpen(resolve(model, { kind, id }))} onPivot=${pivot} triage=${live?.triage} />` : null}
   </div>`;
 }
 
 /**
- * @param {{ model: Model, open: Open, position: number, total: number, onPrev: () => void, onNext: () => void, onClose: () => void, onOpen: (kind: 'alert' | 'finding' | 'app', id: string) => void }} props
+ * @param {{ model: Model, open: Open, position: number, total: number, onPrev: () => void, onNext: () => void, onClose: () => void, onOpen: (kind: 'alert' | 'finding' | 'app', id: string) => void,
+ *   onPivot: (facet: string, value: string) => void, triage?: LiveHooks['triage'] }} props
  */
-function Detail({ model, open, position, total, onPrev, onNext, onClose, onOpen }) {
+function Detail({ model, open, position, total, onPrev, onNext, onClose, onOpen, onPivot, triage }) {
   const label = open.kind === 'app' ? 'Application' : open.kind === 'alert' ? 'Alert' : 'Finding';
   let body = null;
   if (open.kind === 'app') {
@@ -252,7 +276,8 @@ function Detail({ model, open, position, total, onPrev, onNext, onClose, onOpen 
     if (app) body = html`<${AppDetail} model=${model} app=${app} onOpen=${onOpen} />`;
   } else {
     const item = (open.kind === 'alert' ? model.alertsById : model.findingsById).get(open.id);
-    if (item) body = html`<${AlertDetail} model=${model} item=${item} noun=${open.kind} onOpenApp=${(/** @type {string} */ appId) => onOpen('app', appId)} />`;
+    if (item) body = html`<${AlertDetail} model=${model} item=${item} noun=${open.kind} onOpenApp=${(/** @type {string} */ appId) => onOpen('app', appId)}
+      onPivot=${open.kind === 'alert' ? onPivot : undefined} extra=${open.kind === 'alert' ? triage?.(item) : null} />`;
   }
   return html`<${DetailPane} label=${label} position=${position} total=${total} onPrev=${onPrev} onNext=${onNext} onClose=${onClose} itemKey=${`${open.kind}/${open.id}`}>${body}</${DetailPane}>`;
 }

@@ -5,7 +5,7 @@
  */
 import { html } from './html.js';
 import { Name, SeverityBadge, StateBadge, Text } from './text.js';
-import { actorOf, appNameOf, credentialFlags, riskBand, utc, utcShort } from './data.js';
+import { actorOf, appNameOf, credentialFlags, ipOf, liveOf, riskBand, utc, utcShort } from './data.js';
 import { findingCategory, guideRowLabel, SEVERITY_ORDER, severityRankOf } from '../charts.js';
 
 /** @typedef {import('./data.js').Model} Model */
@@ -14,6 +14,14 @@ import { findingCategory, guideRowLabel, SEVERITY_ORDER, severityRankOf } from '
 /** @typedef {import('./data.js').ConsentRow} ConsentRow */
 
 const STATES = ['new', 'acknowledged', 'resolved', 'suppressed'];
+/** Where an alert stands against the dashboard's baseline (serve/data.ts), as facet values. */
+export const SINCE_LABELS = /** @type {const} */ ({ new: 'new', open: 'still open', fixed: 'fixed' });
+/** Elastic's close reasons, as people read them. */
+export const CLOSE_REASON_LABELS = /** @type {const} */ ({
+  false_positive: 'false positive', duplicate: 'duplicate', true_positive: 'true positive', benign_positive: 'benign positive', other: 'other',
+});
+/** @param {string | undefined} reason */
+export const closeReasonLabel = (reason) => (reason ? /** @type {Record<string, string>} */ (CLOSE_REASON_LABELS)[reason] ?? reason : '');
 const TIERS = ['critical', 'high', 'medium', 'low', 'none'];
 const PRIVILEGES = ['critical', 'high', 'medium', 'low'];
 
@@ -31,6 +39,14 @@ const hay = (...parts) => parts.filter(Boolean).join('\u0000').toLowerCase();
  */
 export function alertConfig(model, noun) {
   const rows = (/** @type {ReportAlert} */ r) => r.alert.rule.guideRows.map((n) => guideRowLabel(n, model.guide));
+  // The dashboard's triage facts: assignee column, close reason beside the state, and facets for them.
+  const live = noun === 'alert' && model.live !== undefined;
+  const assignee = (/** @type {ReportAlert} */ r) => liveOf(model, r)?.assignee ?? '';
+  const reason = (/** @type {ReportAlert} */ r) => closeReasonLabel(liveOf(model, r)?.closeReason);
+  const since = (/** @type {ReportAlert} */ r) => {
+    const s = liveOf(model, r)?.since;
+    return s ? SINCE_LABELS[s] : '';
+  };
   return {
     id: `${noun}s`, noun,
     key: (r) => r.alert.id,
@@ -38,17 +54,21 @@ export function alertConfig(model, noun) {
       r.alert.entities.application?.appId, r.alert.entities.servicePrincipal?.id, r.alert.entities.actor?.ip, r.alert.entities.resource?.displayName,
       r.alert.entities.role?.displayName, ...r.alert.context.flags),
     defaultOrder: bySeverityThenTime,
+    time: (r) => r.alert.time,
     columns: [
       { id: 'severity', label: 'Severity', width: '96', sortValue: (r) => -severityRankOf(r.alert.severity), text: (r) => r.alert.severity, render: (r) => html`<${SeverityBadge} severity=${r.alert.severity} />` },
-      { id: 'time', label: 'Time (UTC)', width: '150', sortValue: (r) => r.alert.time, text: (r) => utc(r.alert.time), render: (r) => html`<time datetime=${r.alert.time} title=${utc(r.alert.time)}>${utcShort(r.alert.time)}</time>` },
-      { id: 'rule', label: noun === 'finding' ? 'Check and summary' : 'Rule and summary', width: '40%', sortValue: (r) => r.alert.rule.title.toLowerCase(), text: (r) => r.alert.rule.title,
+      { id: 'time', label: 'Time (UTC)', width: live ? '146' : '150', sortValue: (r) => r.alert.time, text: (r) => utc(r.alert.time), render: (r) => html`<time datetime=${r.alert.time} title=${utc(r.alert.time)}>${utcShort(r.alert.time)}</time>` },
+      // The dashboard's extra columns (checkbox, assignee) come out of the rule's share, so names keep their room.
+      { id: 'rule', label: noun === 'finding' ? 'Check and summary' : 'Rule and summary', width: live ? '26%' : '40%', sortValue: (r) => r.alert.rule.title.toLowerCase(), text: (r) => r.alert.rule.title,
         render: (r) => html`<div class="cell-title"><${Text} value=${r.alert.rule.title} /></div><div class="cell-sub"><${Text} value=${r.alert.summary} max=${300} /></div>` },
       { id: 'app', label: 'Application', sortValue: (r) => appNameOf(r, model).toLowerCase(), text: (r) => appNameOf(r, model), render: (r) => html`<${Name} value=${appNameOf(r, model)} fallback="—" max=${60} />` },
       ...(noun === 'alert'
         ? [{ id: 'actor', label: 'Actor', sortValue: (/** @type {ReportAlert} */ r) => actorOf(r).toLowerCase(), text: actorOf, render: (/** @type {ReportAlert} */ r) => html`<${Name} value=${actorOf(r)} fallback="—" max=${60} />` }]
         : [{ id: 'category', label: 'Category', width: '150', sortValue: (/** @type {ReportAlert} */ r) => findingCategory(r.alert), text: (/** @type {ReportAlert} */ r) => findingCategory(r.alert) }]),
       { id: 'summary', label: 'Summary', csvOnly: true, sortValue: (r) => r.alert.summary, text: (r) => r.alert.summary },
-      { id: 'state', label: 'Status', width: '110', sortValue: (r) => STATES.indexOf(r.state), text: (r) => r.state, render: (r) => html`<${StateBadge} state=${r.state} />` },
+      ...(live ? [{ id: 'assignee', label: 'Assignee', width: '100', sortValue: (/** @type {ReportAlert} */ r) => assignee(r).toLowerCase() || '\uffff', text: assignee, render: (/** @type {ReportAlert} */ r) => html`<${Name} value=${assignee(r)} fallback="—" max=${40} />` }] : []),
+      { id: 'state', label: 'Status', width: live ? '120' : '110', sortValue: (r) => STATES.indexOf(r.state), text: (r) => (live && reason(r) ? `${r.state} (${reason(r)})` : r.state),
+        render: (r) => html`<${StateBadge} state=${r.state} />${live && reason(r) ? html` <span class="close-reason">${reason(r)}</span>` : null}${live && since(r) === 'new' ? html` <span class="chip chip-new" title="Recorded after the baseline">new</span>` : null}` },
     ],
     facets: [
       { id: 'severity', label: 'Severity', values: (r) => [r.alert.severity], order: [...SEVERITY_ORDER], showZero: true },
@@ -57,6 +77,12 @@ export function alertConfig(model, noun) {
       { id: 'rule', label: noun === 'finding' ? 'Check' : 'Rule', values: (r) => [r.alert.rule.title] },
       { id: 'app', label: 'Application', values: (r) => [appNameOf(r, model)] },
       ...(noun === 'alert' ? [{ id: 'actor', label: 'Actor', values: (/** @type {ReportAlert} */ r) => [actorOf(r)] }] : []),
+      ...(noun === 'alert' ? [{ id: 'ip', label: 'IP address', values: (/** @type {ReportAlert} */ r) => (ipOf(r) ? [ipOf(r)] : []) }] : []),
+      ...(live ? [
+        { id: 'since', label: 'Since the baseline', values: (/** @type {ReportAlert} */ r) => (since(r) ? [since(r)] : []), order: Object.values(SINCE_LABELS) },
+        { id: 'assignee', label: 'Assignee', values: (/** @type {ReportAlert} */ r) => [assignee(r) || 'unassigned'] },
+        { id: 'reason', label: 'Close reason', values: (/** @type {ReportAlert} */ r) => (reason(r) ? [reason(r)] : []) },
+      ] : []),
       { id: 'row', label: 'Guide row', values: (r) => (rows(r).length > 0 ? rows(r) : ['none']) },
       { id: 'flag', label: 'Context flags', values: (r) => r.alert.context.flags },
     ],

@@ -23,7 +23,11 @@
  * @property {Map<string, ReportAlert>} alertsById
  * @property {Map<string, ReportAlert>} findingsById
  * @property {number} now  the report's time (generatedAt), for "expires in"
+ * @property {LiveData} [live]  the dashboard's triage facts (assignee, close reason, baseline); absent in the report
  */
+
+/** @typedef {import('../../serve/data.js').DashboardData['live']} LiveData */
+/** @typedef {import('../../serve/data.js').LiveAlert} LiveAlert */
 
 /** @param {unknown} v */
 const array = (v) => (Array.isArray(v) ? v : []);
@@ -46,9 +50,10 @@ const isReportAlert = (v) => isObject(v) && isObject(v.alert) && typeof v.alert.
 /**
  * @param {unknown} raw
  * @param {Record<string, string>} guide
+ * @param {LiveData} [live]  the dashboard's facts beside the report data
  * @returns {Model}
  */
-export function buildModel(raw, guide) {
+export function buildModel(raw, guide, live) {
   const d = isObject(raw) ? raw : {};
   /** @type {ReportData} */
   const data = /** @type {any} */ ({
@@ -71,8 +76,20 @@ export function buildModel(raw, guide) {
     alertsById: new Map(data.alerts.map((a) => [a.alert.id, a])),
     findingsById: new Map(data.findings.map((a) => [a.alert.id, a])),
     now: Number.isFinite(generated) ? generated : Date.now(),
+    ...(live && isObject(live) ? { live: { ...live, alerts: isObject(live.alerts) ? live.alerts : {}, suppressions: array(live.suppressions) } } : {}),
   };
 }
+
+/**
+ * The dashboard's facts of an alert (undefined in the report).
+ * @param {Model} model
+ * @param {ReportAlert} r
+ * @returns {LiveAlert | undefined}
+ */
+export const liveOf = (model, r) => model.live?.alerts[r.alert.id];
+
+/** @param {ReportAlert} r */
+export const ipOf = (r) => r.alert.entities.actor?.ip ?? '';
 
 /**
  * Fills the arrays an alert is expected to have, so components need not guard each one.

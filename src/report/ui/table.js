@@ -24,13 +24,21 @@ import { csvCell, visibleString } from '../text.js';
  * @property {string | undefined} selected  the key of the item open in the detail pane
  * @property {((key: string) => void) | undefined} onOpen
  * @property {any} [toolbar]  extra controls (the suppressed toggle)
+ * @property {Selection} [selection]  checkboxes for bulk actions (the dashboard's alerts)
+ * @property {any} [above]  a bar between the toolbar and the rows (the dashboard's bulk actions)
+ */
+
+/**
+ * @typedef {object} Selection
+ * @property {ReadonlySet<string>} keys  the selected items' keys
+ * @property {(keys: Set<string>) => void} onChange
  */
 
 /**
  * @template T
  * @param {TableProps<T>} props
  */
-export function Table({ config, items, rows, view, onView, selected, onOpen, toolbar }) {
+export function Table({ config, items, rows, view, onView, selected, onOpen, toolbar, selection, above }) {
   const columns = config.columns.filter((c) => !c.csvOnly);
   const counts = facetCounts(items, config, view);
   const shown = rows.slice(0, view.limit);
@@ -48,9 +56,10 @@ export function Table({ config, items, rows, view, onView, selected, onOpen, too
         ${toolbar}
         <${CopyButton} text=${() => toCsv(config, rows)} label="Copy CSV" />
       </div>
+      ${above}
       ${rows.length === 0
         ? html`<p class="empty">${items.length === 0 ? `No ${config.noun}s in this report.` : `No ${config.noun}s match these filters.`}</p>`
-        : html`<${Rows} config=${config} columns=${columns} rows=${shown} view=${view} onView=${onView} selected=${selected} onOpen=${onOpen} />`}
+        : html`<${Rows} config=${config} columns=${columns} rows=${shown} all=${rows} view=${view} onView=${onView} selected=${selected} onOpen=${onOpen} selection=${selection} />`}
       ${rows.length > shown.length ? html`<div class="more">
         <span>Showing ${shown.length} of ${rows.length}.</span>
         <button type="button" onClick=${() => onView({ ...view, limit: view.limit + PAGE })}>Show ${Math.min(PAGE, rows.length - shown.length)} more</button>
@@ -66,9 +75,9 @@ const plural = (noun, n) => (n === 1 ? noun : `${noun}s`);
 /**
  * The table proper.
  * @template T
- * @param {{ config: TableConfig<T>, columns: import('./view.js').Column<T>[], rows: T[], view: View, onView: (v: View) => void, selected: string | undefined, onOpen: ((key: string) => void) | undefined }} props
+ * @param {{ config: TableConfig<T>, columns: import('./view.js').Column<T>[], rows: T[], all: T[], view: View, onView: (v: View) => void, selected: string | undefined, onOpen: ((key: string) => void) | undefined, selection?: Selection }} props
  */
-function Rows({ config, columns, rows, view, onView, selected, onOpen }) {
+function Rows({ config, columns, rows, all, view, onView, selected, onOpen, selection }) {
   const body = useRef(/** @type {HTMLTableSectionElement | null} */ (null));
   /** @param {string} column */
   const sortBy = (column) => {
@@ -88,9 +97,22 @@ function Rows({ config, columns, rows, view, onView, selected, onOpen }) {
       if (next instanceof HTMLElement) next.focus();
     }
   };
+  // The header box selects every row the filters show (not only those drawn so far): bulk acts on the filtered set.
+  const allKeys = selection ? all.map((item) => config.key(item)) : [];
+  const allSelected = selection !== undefined && allKeys.length > 0 && allKeys.every((k) => selection.keys.has(k));
+  /** @param {string} key */
+  const toggle = (key) => {
+    if (!selection) return;
+    const next = new Set(selection.keys);
+    if (next.has(key)) next.delete(key);
+    else next.add(key);
+    selection.onChange(next);
+  };
   return html`<table class=${`data data-${config.id}`}>
-    <colgroup>${columns.map((c) => html`<col class=${`col-${c.id}`} width=${c.width} />`)}</colgroup>
-    <thead><tr>${columns.map((c) => {
+    <colgroup>${selection ? html`<col class="col-select" width="34" />` : null}${columns.map((c) => html`<col class=${`col-${c.id}`} width=${c.width} />`)}</colgroup>
+    <thead><tr>${selection ? html`<th scope="col" class="select-cell"><input type="checkbox" class="select-all" aria-label=${`Select all ${allKeys.length} ${config.noun}s the filters show`}
+      title=${`Select all ${allKeys.length} the filters show`} checked=${allSelected}
+      onChange=${() => selection.onChange(allSelected ? new Set([...selection.keys].filter((k) => !allKeys.includes(k))) : new Set([...selection.keys, ...allKeys]))} /></th>` : null}${columns.map((c) => {
       const active = view.sort?.column === c.id;
       const sort = active ? (view.sort?.descending ? 'descending' : 'ascending') : 'none';
       return html`<th scope="col" aria-sort=${sort} class=${c.numeric ? 'num' : ''}>
@@ -101,6 +123,8 @@ function Rows({ config, columns, rows, view, onView, selected, onOpen }) {
       const key = config.key(item);
       return html`<tr key=${key} data-key=${key} tabindex=${onOpen ? 0 : undefined} class=${key === selected ? 'selected' : ''} aria-selected=${onOpen ? key === selected : undefined}
         onClick=${onOpen ? () => onOpen(key) : undefined} onKeyDown=${(/** @type {KeyboardEvent} */ e) => onKey(e, key)}>
+        ${selection ? html`<td class="select-cell" onClick=${(/** @type {Event} */ e) => e.stopPropagation()}><input type="checkbox" class="select-row" aria-label="Select for bulk actions"
+          checked=${selection.keys.has(key)} onChange=${() => toggle(key)} onKeyDown=${(/** @type {KeyboardEvent} */ e) => e.stopPropagation()} /></td>` : null}
         ${columns.map((c) => html`<td class=${`cell-${c.id}${c.numeric ? ' num' : ''}`} title=${visibleString(c.text(item))}>${c.render ? c.render(item) : c.text(item)}</td>`)}
       </tr>`;
     })}</tbody>

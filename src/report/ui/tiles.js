@@ -12,9 +12,9 @@ import { SEVERITY_ORDER } from '../charts.js';
 /** @typedef {{ table: string, facet: string, values: string[] }} TileFilter */
 
 /**
- * @param {{ model: Model, views: Record<string, View>, onTile: (f: TileFilter) => void, onSuppressed: () => void }} props
+ * @param {{ model: Model, views: Record<string, View>, onTile: (f: TileFilter) => void, onSuppressed: () => void, extra?: any }} props
  */
-export function Tiles({ model, views, onTile, onSuppressed }) {
+export function Tiles({ model, views, onTile, onSuppressed, extra }) {
   const open = (/** @type {import('./data.js').ReportAlert[]} */ items) => items.filter((r) => r.state !== 'suppressed');
   const alerts = open(model.alerts);
   const findings = open(model.findings);
@@ -44,6 +44,7 @@ export function Tiles({ model, views, onTile, onSuppressed }) {
   const showAlerts = model.data.kind !== 'posture' || model.alerts.length > 0;
   const showFindings = model.findings.length > 0 || model.data.kind === 'posture';
   return html`<section class="tiles" aria-label="Summary">
+    ${extra}
     ${showAlerts ? html`<div class="tile-group" data-group="alerts"><h2 class="tile-heading">Alerts <span class="muted">${alerts.length}</span></h2><div class="tile-row">${bySeverity(alerts, 'alerts')}${states(alerts, 'alerts')}</div></div>` : null}
     ${showFindings ? html`<div class="tile-group" data-group="findings"><h2 class="tile-heading">Findings <span class="muted">${findings.length}</span></h2><div class="tile-row">${bySeverity(findings, 'findings')}${states(findings, 'findings')}</div></div>` : null}
     ${apps.length > 0 ? html`<div class="tile-group" data-group="apps"><h2 class="tile-heading">Applications <span class="muted">${apps.length}</span></h2><div class="tile-row">

@@ -37,6 +37,7 @@
  * @property {Facet<T>[]} facets
  * @property {(item: T) => string} haystack  lower-case text that search looks in
  * @property {(a: T, b: T) => number} defaultOrder
+ * @property {(item: T) => string} [time]  the item's ISO time, for a time-range filter (alerts)
  */
 
 /**
@@ -46,12 +47,13 @@
  * @property {{ column: string, descending: boolean } | null} sort
  * @property {number} limit
  * @property {boolean} showSuppressed
+ * @property {{ from: number, to: number } | null} [range]  only items whose time is in [from, to) (the dashboard's zoom)
  */
 
 export const PAGE = 100;
 
 /** @returns {View} */
-export const emptyView = () => ({ search: '', facets: {}, sort: null, limit: PAGE, showSuppressed: false });
+export const emptyView = () => ({ search: '', facets: {}, sort: null, limit: PAGE, showSuppressed: false, range: null });
 
 /**
  * @template T
@@ -61,6 +63,10 @@ export const emptyView = () => ({ search: '', facets: {}, sort: null, limit: PAG
  * @param {string} [except]  a facet to ignore (for that facet's own counts)
  */
 function passes(item, config, view, except) {
+  if (view.range && config.time) {
+    const t = Date.parse(config.time(item));
+    if (!(t >= view.range.from && t < view.range.to)) return false;
+  }
   const words = view.search.trim().toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length > 0) {
     const hay = config.haystack(item);
@@ -144,4 +150,4 @@ export function toggleFacet(view, facet, value) {
 }
 
 /** @param {View} view */
-export const isFiltered = (view) => view.search.trim() !== '' || Object.values(view.facets).some((v) => v.length > 0);
+export const isFiltered = (view) => view.search.trim() !== '' || Object.values(view.facets).some((v) => v.length > 0) || Boolean(view.range);

@@ -87,6 +87,47 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE TABLE source_health (source TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: 'triage: assignee, close reason, append-only triage audit, dashboard visits',
+    sql: `
+      ALTER TABLE alerts ADD COLUMN assignee TEXT;
+      ALTER TABLE alerts ADD COLUMN close_reason TEXT
+        CHECK (close_reason IS NULL OR close_reason IN ('false_positive', 'duplicate', 'true_positive', 'benign_positive', 'other'));
+
+      -- Every triage change, who/when/from/to. No foreign key: the trail outlives anything it names. Triggers make
+      -- it append-only for every writer of the file, not only this code.
+      CREATE TABLE triage_audit (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        alert_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        by TEXT,
+        action TEXT NOT NULL CHECK (action IN ('state', 'close_reason', 'assignee', 'note')),
+        from_value TEXT,
+        to_value TEXT,
+        note TEXT,
+        suppression_id TEXT
+      );
+      CREATE INDEX triage_audit_by_alert ON triage_audit (alert_id, seq);
+      CREATE INDEX triage_audit_by_time ON triage_audit (at, seq);
+      CREATE TRIGGER triage_audit_no_update BEFORE UPDATE ON triage_audit
+        BEGIN SELECT RAISE(ABORT, 'the triage audit is append-only'); END;
+      CREATE TRIGGER triage_audit_no_delete BEFORE DELETE ON triage_audit
+        BEGIN SELECT RAISE(ABORT, 'the triage audit is append-only'); END;
+
+      -- The trail starts complete: version 1's history becomes audit entries. Before the first change an alert was
+      -- 'suppressed' if a suppression matched at commit (only commits set it then), else 'new'.
+      INSERT INTO triage_audit (alert_id, at, by, action, from_value, to_value, note)
+        SELECT h.alert_id, h.at, h.by, 'state',
+          COALESCE(LAG(h.state) OVER (PARTITION BY h.alert_id ORDER BY h.seq), CASE WHEN a.suppression_id IS NULL THEN 'new' ELSE 'suppressed' END),
+          h.state, h.note
+        FROM alert_history h JOIN alerts a ON a.id = h.alert_id
+        ORDER BY h.seq;
+
+      -- When each person last opened the dashboard ("new since your last visit").
+      CREATE TABLE dashboard_visits (user TEXT PRIMARY KEY, at TEXT NOT NULL);
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */
