@@ -13,6 +13,7 @@
  * - keywords search every string value of the event (`appwatch` excluded), as substrings.
  */
 import ipaddr from 'ipaddr.js';
+import { comparatorPattern, parsePattern } from './wildcard-pattern.js';
 import { RE2JS } from 're2js';
 import type { CanonicalEvent } from '../model/event.js';
 import { fieldAccessor, hasField, resolveField } from '../model/field-resolver.js';
@@ -53,30 +54,13 @@ function textOf(value: unknown): string | null {
   return String(value);
 }
 
-/** Sigma wildcard string → matcher. Plain strings become equality/prefix/suffix/substring tests (no regex). */
 const STAR = Symbol('*');
 const ONE = Symbol('?');
 
+/** Sigma wildcard string → matcher. Plain strings become equality/prefix/suffix/substring tests (no regex). */
 export function wildcardTest(pattern: string, cased: boolean): (text: string) => boolean {
-  // Split into literal runs and wildcards, honouring the spec's backslash escapes. Wildcards are symbols, so an
-  // escaped `\*` (the literal text "*") is never taken for one.
-  const parts: (string | typeof STAR | typeof ONE)[] = [];
-  let literal = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '\\') {
-      const next = pattern[i + 1];
-      if (next === '*' || next === '?' || next === '\\') {
-        literal += next;
-        i++;
-      } else literal += '\\';
-    } else if (c === '*' || c === '?') {
-      if (literal) parts.push(literal);
-      literal = '';
-      parts.push(c === '*' ? STAR : ONE);
-    } else literal += c;
-  }
-  if (literal) parts.push(literal);
+  // Wildcards become symbols, so an escaped `\*` (the literal text "*") is never taken for one.
+  const parts = parsePattern(pattern).map((p) => ('literal' in p ? p.literal : p.wildcard === '*' ? STAR : ONE));
   const fold = (s: string): string => (cased ? s : s.toLowerCase());
   const lits = parts.map((p) => (typeof p === 'string' ? fold(p) : p));
   if (lits.every((p) => p !== ONE)) {
@@ -97,12 +81,6 @@ export function wildcardTest(pattern: string, cased: boolean): (text: string) =>
   return (t) => re.test(t);
 }
 
-function comparatorPattern(value: string, comparator: string | undefined): string {
-  if (comparator === 'contains') return `*${value}*`;
-  if (comparator === 'startswith') return `${value}*`;
-  if (comparator === 'endswith') return `*${value}`;
-  return value;
-}
 
 const TIME_PARTS: Record<string, (d: Date) => number> = {
   minute: (d) => d.getUTCMinutes(),

@@ -7,36 +7,9 @@
  */
 import { re2Escape } from './escape.js';
 
-export type PatternPart = { literal: string } | { wildcard: '*' | '?' };
+import type { PatternPart } from '../../detect/wildcard-pattern.js';
 
-export function parsePattern(pattern: string): PatternPart[] {
-  const parts: PatternPart[] = [];
-  let literal = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '\\') {
-      const next = pattern[i + 1];
-      if (next === '*' || next === '?' || next === '\\') {
-        literal += next;
-        i++;
-      } else literal += '\\';
-    } else if (c === '*' || c === '?') {
-      if (literal) parts.push({ literal });
-      literal = '';
-      parts.push({ wildcard: c });
-    } else literal += c;
-  }
-  if (literal) parts.push({ literal });
-  return parts;
-}
-
-/** The same wrapping as the scan engine: contains → `*v*`, startswith → `v*`, endswith → `*v`. */
-export function comparatorPattern(value: string, comparator: string | undefined): string {
-  if (comparator === 'contains') return `*${value}*`;
-  if (comparator === 'startswith') return `${value}*`;
-  if (comparator === 'endswith') return `*${value}`;
-  return value;
-}
+export { comparatorPattern, parsePattern, type PatternPart } from '../../detect/wildcard-pattern.js';
 
 export type PatternTest =
   | { op: 'any' }
