@@ -7,11 +7,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writeReportHtml } from '../../src/report/html.js';
 import type { ReportAlert, ReportData } from '../../src/report/model.js';
 import { visibleString } from '../../src/report/text.js';
+import { chromiumSuite, launchChromium, watchPage } from '../helpers/browser.js';
 
 // The callbacks given to page.evaluate run in the page; the tests' tsconfig has no DOM lib, so these name what they use.
 declare const document: any;
@@ -21,13 +22,7 @@ declare const getComputedStyle: (element: unknown) => { backgroundColor: string 
 declare class HTMLElement { dataset: Record<string, string | undefined> }
 declare class HTMLDetailsElement { open: boolean }
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
-const missing = `Chromium is not installed at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium; .ci/run does) to run the report's browser tests`;
-if (!available && !inCi) console.warn(`[report browser tests skipped] ${missing}`);
-// In CI a missing browser fails the run (below); elsewhere the tests are skipped with the message above.
-const suite = available || inCi ? describe : describe.skip;
+const { suite, available, missing } = chromiumSuite('report');
 
 const hostile = JSON.parse(readFileSync(new URL('../fixtures/report/hostile.json', import.meta.url), 'utf8')) as ReportData;
 const EVIL = '</script><img src=x onerror=alert(1)>';
@@ -74,10 +69,7 @@ suite('HTML report in Chromium', () => {
     write('empty', { ...hostile, kind: 'scan', tenant: undefined, window: undefined, sources: [], gaps: [], alerts: [], findings: [], applications: [], consent: [], timelines: {}, guidance: {} });
     // Playwright starts Chromium on a fresh, empty user-data-dir of its own (it refuses one in args); each page
     // below gets its own context, so no storage carries over between tests.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -87,23 +79,10 @@ suite('HTML report in Chromium', () => {
 
   async function openReport(name = 'hostile', hash = '', viewport = { width: 1440, height: 900 }): Promise<Opened> {
     const page = await browser.newPage({ viewport });
-    await page.addInitScript(() => {
-      const w = window as unknown as { __violations: string[] };
-      w.__violations = [];
-      document.addEventListener('securitypolicyviolation', (e: { violatedDirective: string; blockedURI: string; sample: string }) => w.__violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample}`));
-    });
-    const requests: string[] = [];
-    const errors: string[] = [];
-    const dialogs: string[] = [];
-    page.on('request', (r) => requests.push(r.url()));
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
+    const watched = await watchPage(page);
     await page.goto(pathToFileURL(files[name]!).href + hash);
     await page.waitForSelector('#section-suppressed');
-    return { page, requests, errors, dialogs, violations: () => page.evaluate(() => (window as unknown as { __violations: string[] }).__violations) };
+    return { page, ...watched };
   }
 
   /** The keys of the rows a table shows, in order. */

@@ -8,9 +8,10 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { visibleString } from '../../src/report/text.js';
+import { chromiumSuite, launchChromium, watchPage } from '../helpers/browser.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { StoredAlert } from '../../src/store/types.js';
 import { startServe, type Served } from './process.js';
@@ -20,12 +21,7 @@ import { fillHostileStore, fillSimulatedStore, HOSTILE_TENANT, type SimulatedWee
 declare const document: any;
 declare const window: any;
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
-const missing = `Chromium is not installed at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium; .ci/run does) to run the dashboard's browser tests`;
-if (!available && !inCi) console.warn(`[dashboard browser tests skipped] ${missing}`);
-const suite = available || inCi ? describe : describe.skip;
+const { suite, available, missing } = chromiumSuite('dashboard');
 
 const EVIL = '</script><img src=x onerror=alert(1)>';
 const ANSI_ASSIGNEE = 'Mallory \u001b[31mAdmin\u001b[0m';
@@ -60,12 +56,8 @@ suite('dashboard in Chromium, against appwatch serve', () => {
       startServe(['--store', hostileDb, '--tenant', HOSTILE_TENANT, '--user', USER]),
       startServe(['--store', simDb, '--snapshot', week.snapshot, '--user', USER]),
     ]);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // rebind.test resolves to 127.0.0.1, as an attacker's name would after DNS rebinding.
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        '--host-resolver-rules=MAP rebind.test 127.0.0.1'],
-    });
+    // rebind.test resolves to 127.0.0.1, as an attacker's name would after DNS rebinding.
+    browser = await launchChromium(['--host-resolver-rules=MAP rebind.test 127.0.0.1']);
   });
 
   afterAll(async () => {
@@ -79,24 +71,11 @@ suite('dashboard in Chromium, against appwatch serve', () => {
   async function openDashboard(served: Served, hash = '', viewport = { width: 1440, height: 900 }): Promise<Opened> {
     const context = await browser.newContext({ viewport, timezoneId: 'UTC' });
     const page = await context.newPage();
-    await page.addInitScript(() => {
-      const w = window as { __violations: string[] };
-      w.__violations = [];
-      document.addEventListener('securitypolicyviolation', (e: { violatedDirective: string; blockedURI: string; sample: string }) => w.__violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample}`));
-    });
-    const requests: string[] = [];
-    const errors: string[] = [];
-    const dialogs: string[] = [];
-    page.on('request', (r) => requests.push(r.url()));
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
+    const watched = await watchPage(page);
     await page.goto(served.url);
     if (hash) await page.goto(`${served.origin}/${hash}`);
     await page.waitForSelector('#section-alerts tbody tr');
-    return { context, page, requests, errors, dialogs, violations: () => page.evaluate(() => (window as { __violations: string[] }).__violations) };
+    return { context, page, ...watched };
   }
 
   /** Reads a store file beside the running server (WAL: readers do not block it). */

@@ -1,0 +1,55 @@
+/**
+ * Debian's Chromium for the browser tests, driven by playwright-core (no browser download): whether it is here,
+ * how to launch it headless on a closed network, and a page that records what must never happen — requests,
+ * page errors, dialogs and Content-Security-Policy violations.
+ */
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { describe } from 'vitest';
+
+// The init script runs in the page; these names are the page's, not Node's (no DOM lib in this program).
+declare const document: { addEventListener(type: string, listener: (e: { violatedDirective: string; blockedURI: string; sample: string }) => void): void };
+declare const window: unknown;
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * The suite to use: in CI a missing browser fails the run (the suite's beforeAll throws `missing`); elsewhere the
+ * tests are skipped with the message.
+ */
+export function chromiumSuite(what: string): { suite: typeof describe; available: boolean; missing: string } {
+  const available = existsSync(CHROMIUM);
+  const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
+  const missing = `Chromium is not installed at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium; .ci/run does) to run the ${what} browser tests`;
+  if (!available && !inCi) console.warn(`[${what} browser tests skipped] ${missing}`);
+  return { suite: available || inCi ? describe : (describe.skip as typeof describe), available, missing };
+}
+
+/** Headless, with the background networking that a closed network refuses turned off. */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
+  });
+}
+
+export interface WatchedPage { requests: string[]; errors: string[]; dialogs: string[]; violations: () => Promise<string[]> }
+
+/** Records the page's requests, errors, dialogs (dismissed) and CSP violations; call before the first goto. */
+export async function watchPage(page: Page): Promise<WatchedPage> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __violations: string[] };
+    w.__violations = [];
+    document.addEventListener('securitypolicyviolation', (e: { violatedDirective: string; blockedURI: string; sample: string }) => w.__violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample}`));
+  });
+  const requests: string[] = [];
+  const errors: string[] = [];
+  const dialogs: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  return { requests, errors, dialogs, violations: () => page.evaluate(() => (window as unknown as { __violations: string[] }).__violations) };
+}
