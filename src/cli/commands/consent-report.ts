@@ -10,7 +10,7 @@ import { consentCsv, consentReport, consentSummary } from '../../posture/consent
 import { DataWriter } from '../output.js';
 import { createReporter } from '../terminal.js';
 import { EXIT } from './common.js';
-import { addInventorySourceOptions, InventorySourceError, obtainInventory, type InventorySourceOptions } from './inventory-source.js';
+import { addInventorySourceOptions, inventoryOrReason, type InventorySourceOptions } from './inventory-source.js';
 
 export const CONSENT_REPORT_FORMATS = ['csv', 'json', 'jsonl'] as const;
 type ConsentReportFormat = (typeof CONSENT_REPORT_FORMATS)[number];
@@ -32,15 +32,12 @@ export function consentReportCommand(setExit: (code: number) => void): Command {
     .option('-q, --quiet', 'no status lines on stderr (errors still shown)')
     .action(async (options: ConsentReportOptions) => {
       const reporter = createReporter(process.stderr, Boolean(options.quiet));
-      let snapshot, label: string;
-      try {
-        ({ snapshot, label } = await obtainInventory(options, reporter));
-      } catch (error) {
-        if (!(error instanceof InventorySourceError)) throw error;
-        reporter.error(error.message);
+      const inventory = await inventoryOrReason(options, reporter);
+      if (!inventory) {
         setExit(EXIT.usage);
         return;
       }
+      const { snapshot, label } = inventory;
       // A report missing a kind of grant must not read as "no such grants": say what the snapshot lacks.
       const gaps = snapshot.gaps.filter((g) => /oauth2PermissionGrant|appRoleAssign|servicePrincipal/i.test(String(g.resource)));
       for (const g of gaps) reporter.warn(`incomplete: ${g.resource} could not be read (${g.reason})`);

@@ -50,3 +50,14 @@ export async function obtainInventory(options: InventorySourceOptions, reporter:
   }
   throw new InventorySourceError('give --snapshot FILE or --tenant ID');
 }
+
+/** The inventory, or undefined after saying on stderr why there is none (the caller then exits with usage). */
+export async function inventoryOrReason(options: InventorySourceOptions, reporter: Reporter): Promise<{ snapshot: InventorySnapshot; label: string } | undefined> {
+  try {
+    return await obtainInventory(options, reporter);
+  } catch (error) {
+    if (!(error instanceof InventorySourceError)) throw error;
+    reporter.error(error.message);
+    return undefined;
+  }
+}

@@ -15,7 +15,7 @@ import { assembleReport } from '../../report/assemble.js';
 import { writeReportHtml } from '../../report/html.js';
 import { createReporter } from '../terminal.js';
 import { EXIT, packageVersion } from './common.js';
-import { addInventorySourceOptions, InventorySourceError, obtainInventory, type InventorySourceOptions } from './inventory-source.js';
+import { addInventorySourceOptions, inventoryOrReason, type InventorySourceOptions } from './inventory-source.js';
 
 export function postureCommand(setExit: (code: number) => void): Command {
   return addInventorySourceOptions(new Command('posture')
@@ -32,15 +32,12 @@ export function postureCommand(setExit: (code: number) => void): Command {
     .action(async (options: InventorySourceOptions & { report?: string; dns?: boolean; expiringDays: string; format?: OutputFormat; out?: string; full?: boolean; config?: string; failOn?: Severity; quiet?: boolean }) => {
       const reporter = createReporter(process.stderr, Boolean(options.quiet));
       const { config } = loadConfig(options.config);
-      let snapshot, label: string;
-      try {
-        ({ snapshot, label } = await obtainInventory(options, reporter));
-      } catch (error) {
-        if (!(error instanceof InventorySourceError)) throw error;
-        reporter.error(error.message);
+      const inventory = await inventoryOrReason(options, reporter);
+      if (!inventory) {
         setExit(EXIT.usage);
         return;
       }
+      const { snapshot, label } = inventory;
       const expiringWithinDays = Number(options.expiringDays);
       if (!Number.isInteger(expiringWithinDays) || expiringWithinDays < 0) {
         reporter.error(`--expiring-days ${options.expiringDays}: a whole number of days`);
