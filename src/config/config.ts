@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { LineCounter, isMap, isScalar, parseDocument, type Node } from 'yaml';
 import { INPUT_FORMATS, type InputFormatName } from '../model/event.js';
 import { checkSinkList } from '../sinks/delivery/config.js';
+import { checkStreamSource, isStreamSource, type StreamSource } from '../stream/config.js';
 
 export interface AppwatchConfig {
   ingest: {
@@ -40,6 +41,8 @@ export interface AppwatchConfig {
   poll: { intervalSeconds?: number; overlapMinutes?: number; lookbackMinutes?: number; requestsPer10Seconds?: number };
   /** `appwatch watch`: where alerts go (src/sinks/delivery/config.ts). */
   sinks?: unknown[];
+  /** `appwatch watch --store postgres://…`: workers sharing the tenants (leases, shared Graph limits). */
+  fleet: { leaseSeconds?: number; heartbeatSeconds?: number; appRequestsPer10Seconds?: number };
 }
 
 /** A tenant `appwatch watch` follows. Secrets never live in the file: `*Env` keys name environment variables. */
@@ -50,7 +53,7 @@ export interface TenantConfig {
   auth?: { clientId?: string; certificatePath?: string; certificatePasswordEnv?: string; clientSecretEnv?: string; accessTokenEnv?: string; authorityHost?: string };
   sources: TenantSource[];
 }
-export type TenantSource = 'audit' | 'signins' | { diagnosticFolder: string };
+export type TenantSource = 'audit' | 'signins' | { diagnosticFolder: string } | StreamSource;
 
 /** What the tenant considers normal: sets the context flags that raise or lower an alert's severity. */
 export interface ContextConfig {
@@ -135,9 +138,14 @@ const tenantList: Check = (v) => {
     }
     if (!Array.isArray(tenant.sources) || tenant.sources.length === 0) return `[${i}].sources must list audit, signins or {diagnosticFolder: PATH}`;
     for (const [j, source] of tenant.sources.entries()) {
+      if (isStreamSource(source)) {
+        const bad = checkStreamSource(source);
+        if (bad) return `[${i}].sources[${j}].${bad}`;
+        continue;
+      }
       const ok = source === 'audit' || source === 'signins'
         || (typeof source === 'object' && source !== null && Object.keys(source).length === 1 && typeof (source as Record<string, unknown>).diagnosticFolder === 'string');
-      if (!ok) return `[${i}].sources[${j}] must be audit, signins or {diagnosticFolder: PATH}`;
+      if (!ok) return `[${i}].sources[${j}] must be audit, signins, {diagnosticFolder: PATH}, {eventHubs: {…}} or {kafka: {…}}`;
     }
   }
   return null;
@@ -184,6 +192,7 @@ const SCHEMA: Schema = {
   store: aString,
   poll: { intervalSeconds: aPositiveInteger, overlapMinutes: aPositiveInteger, lookbackMinutes: aPositiveInteger, requestsPer10Seconds: aPositiveInteger },
   sinks: (v) => aList(v) ?? checkSinkList(v),
+  fleet: { leaseSeconds: aPositiveInteger, heartbeatSeconds: aPositiveInteger, appRequestsPer10Seconds: aPositiveInteger },
 };
 
 /** The guide's usual policy when appwatch.yaml sets none: secrets 180 days, certificates a year. */
@@ -196,7 +205,7 @@ export function loadConfig(explicitPath?: string, cwd = process.cwd()): { config
   const path = explicitPath ? resolve(cwd, explicitPath) : resolve(cwd, DEFAULT_CONFIG_FILE);
   if (!existsSync(path)) {
     if (explicitPath) throw new ConfigError('no such file', explicitPath);
-    return { config: { ingest: {}, output: {}, sigma: {}, context: {}, dns: {}, baseline: {}, thresholds: {}, credentials: {}, poll: {} } };
+    return { config: { ingest: {}, output: {}, sigma: {}, context: {}, dns: {}, baseline: {}, thresholds: {}, credentials: {}, poll: {}, fleet: {} } };
   }
   const text = readFileSync(path, 'utf8');
   return { config: parseConfig(text, explicitPath ?? DEFAULT_CONFIG_FILE), file: path };
@@ -209,7 +218,7 @@ export function parseConfig(text: string, file: string): AppwatchConfig {
     const error = doc.errors[0]!;
     throw new ConfigError(`invalid YAML: ${error.message.split('\n')[0]}`, file, lineCounter.linePos(error.pos[0]).line);
   }
-  const config: AppwatchConfig = { ingest: {}, output: {}, sigma: {}, context: {}, dns: {}, baseline: {}, thresholds: {}, credentials: {}, poll: {} };
+  const config: AppwatchConfig = { ingest: {}, output: {}, sigma: {}, context: {}, dns: {}, baseline: {}, thresholds: {}, credentials: {}, poll: {}, fleet: {} };
   if (doc.contents === null) return config;
   validate(doc.contents as Node, SCHEMA, '', config as unknown as Record<string, unknown>, file, lineCounter);
   return config;

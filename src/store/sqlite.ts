@@ -271,6 +271,8 @@ export class SqliteStore implements AlertStore {
   }
 
   async commitBatch(batch: CommitBatch): Promise<CommitResult> {
+    // One process owns a SQLite file: a batch read under a fleet lease has come to the wrong store.
+    if (batch.lease) throw new StoreError(`${this.path}: leases (fleet workers) need a PostgreSQL store`);
     const now = iso(batch.now, 'now');
     const insertAlert = this.stmt(`INSERT INTO alerts (id, tenant, severity_rank, rule_id, time, state, suppression_id, first_seen, updated_at, alert)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`);

@@ -138,6 +138,21 @@ export interface CommitBatch {
   /** The sinks an alert goes to: its new (not duplicate, not suppressed) alerts are queued for each. */
   sinksFor: (alert: Alert) => string[];
   now: string;
+  /**
+   * Fleet mode (PostgreSQL): the lease this batch was read under. The commit first locks the tenant's lease row and
+   * checks that this worker still holds it with this fencing token; if not (the lease expired and another worker
+   * claimed it), nothing is written and the commit throws LeaseLostError. Stores without leases refuse a batch that
+   * carries one.
+   */
+  lease?: { tenant: string; owner: string; fence: number };
+}
+
+/** A commit refused because the worker's lease was taken over (its fencing token is stale): nothing was written. */
+export class LeaseLostError extends Error {
+  constructor(readonly tenant: string, readonly owner: string, readonly fence: number) {
+    super(`lease on ${tenant} lost by ${owner} (fence ${fence} is stale): batch not committed`);
+    this.name = 'LeaseLostError';
+  }
 }
 
 export interface CommitResult {

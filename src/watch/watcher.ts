@@ -119,6 +119,8 @@ export class Watcher {
       const key = tenantKey(tenant);
       for (const source of tenant.sources) {
         if (typeof source === 'object') {
+          // Streams are consumed, not polled (src/stream/).
+          if (!('diagnosticFolder' in source)) continue;
           const name = `${key}/folder:${source.diagnosticFolder}`;
           try {
             const checkpoint = (await this.options.store.getCheckpoint(name)) as FolderCheckpoint | undefined;
