@@ -11,8 +11,11 @@ import { guideRowTitles } from '../report/html.js';
 import { StoreError } from '../store/sqlite.js';
 import { SCOPE_FIELDS, SuppressionError } from '../store/suppression.js';
 import { CLOSE_REASONS, type StoredAlert, type SuppressionScope, type TriageChange } from '../store/types.js';
+import { AlertQueryError } from '../report/ui/filter.js';
 import { dashboardData, type DataSources } from './data.js';
-import type { Session } from './session.js';
+import { EXPORT_FORMATS, exportAlerts, type ExportFormat } from './export.js';
+import { MemoryDashboardLog } from './log.js';
+import type { Session, Sessions } from './session.js';
 
 type Env = { Variables: { session: Session } };
 
@@ -93,12 +96,13 @@ function previewRow(s: StoredAlert): { id: string; state: string; severity: Aler
   return { id: s.alert.id, state: s.state, severity: s.alert.severity, time: s.alert.time, title: s.alert.rule.title, ...(app ? { app } : {}), ...(actor ? { actor } : {}) };
 }
 
-export function dashboardApi(src: DataSources, now: () => Date = () => new Date()): Hono<Env> {
+export function dashboardApi(src: DataSources, now: () => Date = () => new Date(), sessions?: Sessions): Hono<Env> {
   const api = new Hono<Env>();
   const user = src.user;
+  const log = src.log ?? new MemoryDashboardLog();
 
   api.onError((error, c) => {
-    if (error instanceof BadRequest || error instanceof StoreError || error instanceof SuppressionError) return c.json({ error: error.message }, 400);
+    if (error instanceof BadRequest || error instanceof StoreError || error instanceof SuppressionError || error instanceof AlertQueryError) return c.json({ error: error.message }, 400);
     // Anything else is ours: say so without details (they stay in the server's stderr).
     process.stderr.write(`[!] dashboard request failed: ${error instanceof Error ? error.message : String(error)}\n`);
     return c.json({ error: 'internal error (see the server\'s stderr)' }, 500);
@@ -106,7 +110,8 @@ export function dashboardApi(src: DataSources, now: () => Date = () => new Date(
 
   api.get('/session', (c) => {
     const s = c.get('session');
-    return c.json({ user, csrf: s.csrf, ...(s.previousVisit ? { previousVisit: s.previousVisit } : {}), store: src.storePath, version: src.version });
+    const limits = sessions ? { idleMinutes: sessions.limits.idleMs / 60_000, lifetimeMinutes: sessions.limits.lifetimeMs / 60_000 } : {};
+    return c.json({ user, csrf: s.csrf, ...(s.previousVisit ? { previousVisit: s.previousVisit } : {}), store: src.storePath, version: src.version, ...limits });
   });
 
   api.get('/data', async (c) => {
@@ -155,6 +160,59 @@ export function dashboardApi(src: DataSources, now: () => Date = () => new Date(
     const hidden = b.apply === true ? await src.store.applySuppression(suppression.id, user, at.toISOString()) : [];
     return c.json({ suppression: { ...suppression, hits: suppression.hits + hidden.length }, hidden }, 201);
   });
+
+  /**
+   * Removing a suppression: alerts it already suppressed stay suppressed (and keep its id); alerts recorded from now
+   * on are no longer matched by it. The store's triage audit is per alert and this changes none, so the removal
+   * (who, when, and the whole suppression as it was) goes to the dashboard's log, before the store is touched.
+   */
+  api.delete('/suppressions/:id', async (c) => {
+    const id = c.req.param('id');
+    const at = now();
+    const found = (await src.store.listSuppressions(true)).find((s) => s.id === id);
+    if (!found) return c.json({ error: `no suppression ${id}` }, 404);
+    try {
+      await log.append({ at: at.toISOString(), by: user, action: 'remove-suppression', suppression: found });
+    } catch (error) {
+      process.stderr.write(`[!] the dashboard log ${log.where} could not be written: ${(error as Error).message}\n`);
+      return c.json({ error: 'the dashboard log could not be written, so the suppression was not removed (see the server\'s stderr)' }, 500);
+    }
+    if (!(await src.store.removeSuppression(id))) return c.json({ error: `no suppression ${id}` }, 404);
+    const stillSuppressed = (await src.store.listAlerts({ states: ['suppressed'] })).filter((s) => s.suppressionId === id).length;
+    return c.json({ removed: { ...found, live: found.expiresAt === undefined || found.expiresAt > at.toISOString() }, stillSuppressed, log: log.where });
+  });
+
+  api.get('/dashboard-log', async (c) => {
+    const limit = Number(c.req.query('limit') ?? 200);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 5000) throw new BadRequest('limit must be a whole number from 1 to 5000');
+    return c.json({ entries: await log.recent(limit), where: log.where });
+  });
+
+  /**
+   * The alerts table's rows as a download. A GET (no CSRF token) that must still come from the dashboard's own
+   * page or be typed in: another site's link or script (same-site ports included) is refused.
+   */
+  for (const format of Object.keys(EXPORT_FORMATS) as ExportFormat[]) {
+    api.get(`/export/alerts.${format}`, async (c) => {
+      // Hono answers HEAD with the GET handler: that would read the store and log an export nobody received.
+      if (c.req.method === 'HEAD') return c.body(null, 405, { Allow: 'GET' });
+      const site = c.req.header('sec-fetch-site');
+      if (site !== undefined && site !== 'same-origin' && site !== 'none') return c.json({ error: `refused: a ${site} request cannot export` }, 403);
+      const at = now();
+      const previousVisit = c.get('session').previousVisit;
+      const out = await exportAlerts(src, format, new URL(c.req.url).searchParams.entries(), { ...(previousVisit ? { previousVisit } : {}), now: at });
+      try {
+        await log.append({ at: at.toISOString(), by: user, action: 'export', format, alerts: out.count, filter: out.filter });
+      } catch (error) {
+        process.stderr.write(`[!] the dashboard log ${log.where} could not be written: ${(error as Error).message}\n`);
+        return c.json({ error: 'the dashboard log could not be written, so nothing was exported (see the server\'s stderr)' }, 500);
+      }
+      return c.body(out.body, 200, {
+        'Content-Type': EXPORT_FORMATS[format].contentType,
+        'Content-Disposition': `attachment; filename="${out.filename}"`,
+      });
+    });
+  }
 
   return api;
 }

@@ -16,6 +16,7 @@ import type { InventorySnapshot } from '../posture/snapshot.js';
 import { assembleReport } from '../report/assemble.js';
 import type { ReportData, ReportGap } from '../report/model.js';
 import type { AlertStore, CloseReason, StoredAlert, Suppression } from '../store/types.js';
+import type { DashboardLog } from './log.js';
 
 export type SinceClass = 'new' | 'open' | 'fixed';
 
@@ -52,6 +53,11 @@ export interface DataSources {
   snapshot?: InventorySnapshot;
   snapshotLabel?: string;
   tenant?: string;
+  /**
+   * The server's own audit log, for what the store's triage audit has no place for (removing a suppression, an
+   * export); in memory when not given.
+   */
+  log?: DashboardLog;
 }
 
 const OPEN = new Set(['new', 'acknowledged']);
@@ -88,7 +94,14 @@ function suppressedBy(s: StoredAlert, suppressions: Map<string, Suppression>): s
   return by ? `${by.reason} (${by.author}${by.expiresAt ? `, until ${by.expiresAt}` : ''})` : 'a suppression (since removed)';
 }
 
-export async function dashboardData(src: DataSources, options: { baseline?: string; previousVisit?: string; now?: Date } = {}): Promise<DashboardData> {
+export interface DataOptions { baseline?: string; previousVisit?: string; now?: Date }
+
+export async function dashboardData(src: DataSources, options: DataOptions = {}): Promise<DashboardData> {
+  return (await readDashboard(src, options)).data;
+}
+
+/** The page's data, and the stored alerts it was made from (the exports write their triage facts). */
+export async function readDashboard(src: DataSources, options: DataOptions = {}): Promise<{ data: DashboardData; stored: StoredAlert[] }> {
   const now = options.now ?? new Date();
   const stored = await src.store.listAlerts({ ...(src.tenant !== undefined ? { tenant: src.tenant } : {}) });
   const all = await src.store.listSuppressions(true);
@@ -123,7 +136,7 @@ export async function dashboardData(src: DataSources, options: { baseline?: stri
     };
   }
   const nowIso = now.toISOString();
-  return {
+  const data: DashboardData = {
     report,
     live: {
       now: nowIso,
@@ -135,4 +148,5 @@ export async function dashboardData(src: DataSources, options: { baseline?: stri
       suppressions: all.map((s) => ({ ...s, live: s.expiresAt === undefined || s.expiresAt > nowIso })),
     },
   };
+  return { data, stored };
 }

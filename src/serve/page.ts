@@ -26,4 +26,7 @@ export const DASHBOARD_PAGE = `<!DOCTYPE html>
 `;
 
 /** What someone without a session sees: how to get one (no data, no script). */
-export const SIGN_IN_TEXT = 'This appwatch dashboard needs the address `appwatch serve` printed on its standard error (with ?token=…). Open that address once; the browser then keeps a session cookie until the server stops.\n';
+export const SIGN_IN_TEXT = 'This appwatch dashboard needs the address `appwatch serve` printed on its standard error (with ?token=…). Open that address once; the browser then keeps a session cookie until the session expires or the server stops.\n';
+
+/** What someone whose session ended sees instead of the page. */
+export const expiredText = (why: string): string => `Session expired: ${why}. Open the link printed by appwatch serve again (the address with ?token=… on its standard error).\n`;

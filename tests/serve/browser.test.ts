@@ -1,11 +1,13 @@
 /**
  * The dashboard in a real browser (Debian's Chromium through playwright-core) against `appwatch serve` started as
  * a child process on real SQLite stores: the hostile fixture tenant, and a simulated week. Triage round trips
- * (acknowledge, resolve with a reason, note, assign, suppress with a preview, bulk on a filter) are checked in the
- * store and its audit afterwards; the token, Host and CSRF checks refuse what they must; zero CSP violations, page
- * errors and dialogs; hostile names render literally. Screenshots at 1440×900 and 1280×800 go to a temp folder.
+ * (acknowledge, resolve with a reason, note, assign, suppress with a preview, remove a suppression, bulk on a
+ * filter) are checked in the store, its audit and the dashboard's log afterwards; exports hold the rows the table
+ * shows; the token, Host and CSRF checks refuse what they must; an ended session (a server in this process, with a
+ * clock the test sets) leaves a page that says so; zero CSP violations, page errors and dialogs; hostile names
+ * render literally. Screenshots at 1440×900 and 1280×800 go to a temp folder.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -14,6 +16,10 @@ import { visibleString } from '../../src/report/text.js';
 import { chromiumSuite, launchChromium, watchPage } from '../helpers/browser.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { StoredAlert } from '../../src/store/types.js';
+import { loadDashboardAssets } from '../../src/serve/assets.js';
+import { startDashboard } from '../../src/serve/server.js';
+import { Sessions } from '../../src/serve/session.js';
+import { parseCsv } from './csv.js';
 import { startServe, type Served } from './process.js';
 import { fillHostileStore, fillSimulatedStore, HOSTILE_TENANT, type SimulatedWeek } from './stores.js';
 
@@ -239,6 +245,149 @@ suite('dashboard in Chromium, against appwatch serve', () => {
     expect(errors).toEqual([]);
     expect(await violations()).toEqual([]);
     await context.close();
+  });
+
+  it('removes a suppression after a confirmation in the page (no dialog); the store and the dashboard\'s log say who and when', async () => {
+    const { context, page, errors, dialogs, violations } = await openDashboard(hostileServe);
+    const target = (await stored(hostileDb, (s) => s.listSuppressions(true))).find((s) => s.reason.startsWith('Accepted risk'))!;
+    const A8 = 'a1000000000000000000000000000008';
+    expect(await alertIn(hostileDb, A8)).toMatchObject({ state: 'suppressed', suppressionId: target.id });
+    const row = page.locator(`#section-suppressions table.data-suppressions tr[data-key="${target.id}"]`);
+    await row.scrollIntoViewIfNeeded();
+    // The list: scope, reason, author, created, expires, hits.
+    expect(await row.locator('td').evaluateAll((tds) => tds.slice(1, 6).map((td) => (td as { textContent: string }).textContent.trim())))
+      .toEqual([target.reason, target.author, target.createdAt.replace('T', ' ').slice(0, 16), 'never', String(target.hits)]);
+    const confirm = page.locator('#section-suppressions .confirm-remove');
+    // Keep it: nothing changes.
+    await row.locator('.act-remove').click();
+    await expect.poll(() => confirm.count()).toBe(1);
+    expect(await confirm.textContent()).toContain('Remove this suppression?');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.className)).toBe('act-cancel-remove');
+    await page.screenshot({ path: join(shots, 'dashboard-1440-suppressions-confirm.png') });
+    await page.keyboard.press('Escape');
+    await expect.poll(() => confirm.count()).toBe(0);
+    expect((await stored(hostileDb, (s) => s.listSuppressions(true))).some((s) => s.id === target.id)).toBe(true);
+    // Remove it.
+    await row.locator('.act-remove').click();
+    await page.click('#section-suppressions .act-confirm-remove');
+    await done(page, 'Suppression removed. The 1 alert it suppressed stays suppressed.');
+    expect((await stored(hostileDb, (s) => s.listSuppressions(true))).some((s) => s.id === target.id)).toBe(false);
+    await expect.poll(() => row.count()).toBe(0);
+    expect(await alertIn(hostileDb, A8)).toMatchObject({ state: 'suppressed', suppressionId: target.id });
+    // Logged beside the store, readable by its owner only: who, when, and the suppression as it was.
+    const logPath = `${hostileDb}.dashboard-log.jsonl`;
+    const entries = readFileSync(logPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { at: string; by: string; action: string; suppression?: { id: string } });
+    const entry = entries.filter((e) => e.action === 'remove-suppression').at(-1);
+    expect(entry).toMatchObject({ by: USER, action: 'remove-suppression', suppression: { ...target } });
+    expect(Math.abs(Date.parse(entry!.at) - Date.now())).toBeLessThan(60_000);
+    expect(statSync(logPath).mode & 0o777).toBe(0o600);
+    // And listed under the suppressions, as removed.
+    await page.click('#section-suppressions .removed-suppressions summary');
+    await expect.poll(() => page.locator(`#section-suppressions .data-removed tr[data-key="${target.id}"]`).count()).toBe(1);
+    expect(await page.locator(`#section-suppressions .data-removed tr[data-key="${target.id}"] td >> nth=1`).textContent()).toBe(USER);
+    await page.locator('#section-suppressions').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(shots, 'dashboard-1440-suppressions.png') });
+    expect(dialogs).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(await violations()).toEqual([]);
+    await context.close();
+  });
+
+  it('exports the alerts the table shows, with its filters, as CSV and JSON Lines downloads', async () => {
+    const { context, page, errors, dialogs, violations } = await openDashboard(simServe);
+    await page.click('[data-tile="alerts:severity:medium"]');
+    const words = ['consent', 'secret', 'sign'];
+    let shown: string[] = [];
+    for (const word of words) {
+      await page.fill('#alerts-search', word);
+      shown = await rowKeys(page);
+      if (shown.length > 1) break;
+    }
+    expect(shown.length).toBeGreaterThan(1);
+    expect(shown.length).toBeLessThan(100);
+    await page.click('#section-alerts .act-export');
+    const count = page.locator('#section-export .export-count');
+    await expect.poll(() => count.getAttribute('data-count')).toBe(String(shown.length));
+    expect(await page.locator('#section-export .export-filters li').evaluateAll((lis) => lis.map((li) => (li as { dataset: Record<string, string> }).dataset.facet))).toEqual(['severity', 'search']);
+    await page.locator('#section-export').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(shots, 'dashboard-1440-export.png') });
+
+    const download = async (selector: string): Promise<{ name: string; text: string }> => {
+      const [d] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+      const path = await d.path();
+      return { name: d.suggestedFilename(), text: readFileSync(path, 'utf8') };
+    };
+    const csv = await download('#section-export .export-csv');
+    expect(csv.name).toMatch(/^appwatch-alerts-\d{8}T\d{6}Z\.csv$/);
+    const rows = parseCsv(csv.text);
+    expect(rows[0]!.slice(0, 7)).toEqual(['id', 'state', 'close_reason', 'assignee', 'first_seen', 'time', 'severity']);
+    // The same alerts, in the same (default) order as the table.
+    expect(rows.slice(1).map((r) => r[0])).toEqual(shown);
+    expect(rows.slice(1).every((r) => r[6] === 'medium')).toBe(true);
+    const jsonl = await download('#section-export .export-jsonl');
+    expect(jsonl.name).toMatch(/^appwatch-alerts-\d{8}T\d{6}Z\.jsonl$/);
+    expect(jsonl.text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(shown);
+
+    // Zoomed to a range as well: the export follows.
+    const area = page.locator('#chart-alerts-time rect.brush-area');
+    await area.scrollIntoViewIfNeeded();
+    const box = (await area.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2, { steps: 8 });
+    await page.mouse.up();
+    await page.waitForSelector('#chart-alerts-time .zoom-range');
+    const zoomed = await rowKeys(page);
+    await expect.poll(() => count.getAttribute('data-count')).toBe(String(zoomed.length));
+    expect(parseCsv((await download('#section-export .export-csv')).text).slice(1).map((r) => r[0])).toEqual(zoomed);
+    expect(dialogs).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(await violations()).toEqual([]);
+    await context.close();
+  });
+
+  it('says plainly that the session expired, and shows no data, once it has ended', async () => {
+    // A server in this process, so the test sets its clock (no waiting out the idle timeout).
+    const db = join(dir, 'expiry', 'appwatch.db');
+    await fillHostileStore(db);
+    const store = await openSqliteStore(db);
+    let t = Date.now();
+    const running = await startDashboard({
+      sources: { store, storePath: db, version: 'test', user: USER, tenant: HOSTILE_TENANT },
+      sessions: new Sessions(undefined, { idleMs: 30 * 60_000 }),
+      assets: loadDashboardAssets,
+      now: () => new Date(t),
+    }, { host: '127.0.0.1', port: 0 });
+    try {
+      const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, timezoneId: 'UTC' });
+      const page = await context.newPage();
+      const { errors, dialogs, violations } = await watchPage(page);
+      await page.goto(running.url);
+      await page.waitForSelector('#section-alerts tbody tr');
+      expect(await page.locator('.session-limits').textContent()).toBe('session ends after 30 min without activity, 24 h at most');
+      t += 30 * 60_000;
+      await page.click('button.refresh');
+      await expect.poll(() => page.locator('.session-ended h2').textContent()).toBe('Session expired');
+      expect(await page.locator('.session-ended-what').textContent()).toBe('Session expired — open the link printed by appwatch serve again.');
+      expect(await page.locator('.session-ended').textContent()).toContain('30 minutes without activity');
+      // The data is gone from the page: no tiles, charts, tables or detail.
+      for (const gone of ['#section-alerts', '#tiles .tile', '#charts svg', 'aside.detail', '#section-suppressions']) expect(await page.locator(gone).count(), gone).toBe(0);
+      expect(await page.title()).toBe('Session expired · appwatch dashboard');
+      await page.screenshot({ path: join(shots, 'dashboard-1440-session-expired.png') });
+      expect(errors).toEqual([]);
+      expect(dialogs).toEqual([]);
+      expect(await violations()).toEqual([]);
+      // Reloading says so too; the printed link starts a new session.
+      const reloaded = await page.goto(`${running.url.split('?')[0]}`);
+      expect(reloaded?.status()).toBe(401);
+      expect(await page.textContent('body')).toMatch(/^Session expired: .*Open the link printed by appwatch serve again/);
+      await page.goto(running.url);
+      await page.waitForSelector('#section-alerts tbody tr');
+      await context.close();
+    } finally {
+      await running.close();
+      await store.close();
+    }
   });
 
   it('acts in bulk on a filtered set: every alert the filter shows, and no other', async () => {

@@ -3,9 +3,6 @@
  * once on stderr, and stops it with SIGTERM.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { CLI, ROOT } from './stores.js';
 
 export interface Served {
@@ -17,21 +14,8 @@ export interface Served {
   stop: () => Promise<number | null>;
 }
 
-/**
- * The command line that runs `appwatch serve`: bin/appwatch.js once src/cli/main.ts registers the command; until
- * then the built command module run directly (the same code, without the program around it).
- */
-function serveArgv(args: readonly string[]): string[] {
-  const registered = readFileSync(join(ROOT, 'dist/cli/main.js'), 'utf8').includes('serveCommand');
-  if (registered) return [CLI, 'serve', ...args];
-  const module = pathToFileURL(join(ROOT, 'dist/cli/commands/serve.js')).href;
-  const runner = `const { serveCommand } = await import(${JSON.stringify(module)}); let code = 0;
-    await serveCommand((c) => { code = c; }).exitOverride().parseAsync(process.argv.slice(1), { from: 'user' }); process.exitCode = code;`;
-  return ['--input-type=module', '-e', runner, '--', ...args];
-}
-
 export function startServe(args: readonly string[], timeoutMs = 30_000): Promise<Served> {
-  const child = spawn(process.execPath, serveArgv(args), { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {

@@ -77,6 +77,8 @@ export function TilesRoot({ model, store, extra }) {
  * @property {import('./table.js').Selection} [selection]  checkboxes on the alerts table
  * @property {(rows: import('./data.js').ReportAlert[]) => any} [bulk]  the bulk bar for the alerts the filters show
  * @property {(item: import('./data.js').ReportAlert) => any} [triage]  the triage panel in an alert's detail
+ * @property {any} [alertsToolbar]  more controls in the alerts table's toolbar (the export link)
+ * @property {any} [afterAlerts]  a section right after the alerts table (the export view)
  * @property {any} [nav]  more links in the section navigation
  * @property {any} [sections]  more sections after the tables
  */
@@ -233,9 +235,10 @@ export function App({ model, store, live }) {
     ${showAlerts ? html`<section class="table-section" id="section-alerts" aria-labelledby="h-alerts">
       <h2 id="h-alerts">Alerts</h2>
       <${Table} config=${configs.alerts} items=${items.alerts} rows=${rows.alerts} view=${views.alerts} onView=${(/** @type {View} */ v) => setView('alerts', v)}
-        selected=${selectedIn('alerts')} onOpen=${(/** @type {string} */ k) => openKey('alerts', k)} toolbar=${suppressedToggle('alerts')}
+        selected=${selectedIn('alerts')} onOpen=${(/** @type {string} */ k) => openKey('alerts', k)} toolbar=${[suppressedToggle('alerts'), live?.alertsToolbar ?? null]}
         selection=${live?.selection} above=${live?.bulk?.(rows.alerts)} />
     </section>` : null}
+    ${showAlerts ? live?.afterAlerts : null}
     ${showFindings ? html`<section class="table-section" id="section-findings" aria-labelledby="h-findings">
       <h2 id="h-findings">Posture findings</h2>
       <${Table} config=${configs.findings} items=${items.findings} rows=${rows.findings} view=${views.findings} onView=${(/** @type {View} */ v) => setView('findings', v)}

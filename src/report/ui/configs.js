@@ -5,29 +5,19 @@
  */
 import { html } from './html.js';
 import { Name, SeverityBadge, StateBadge, Text } from './text.js';
-import { actorOf, appNameOf, credentialFlags, ipOf, liveOf, riskBand, utc, utcShort } from './data.js';
-import { findingCategory, guideRowLabel, SEVERITY_ORDER, severityRankOf } from '../charts.js';
+import { actorOf, appNameOf, credentialFlags, liveOf, riskBand, utc, utcShort } from './data.js';
+import { findingCategory, SEVERITY_ORDER, severityRankOf } from '../charts.js';
+import { alertFacets, alertHaystack, alertTime, bySeverityThenTime, closeReasonLabel, SINCE_LABELS, STATES } from './filter.js';
 
 /** @typedef {import('./data.js').Model} Model */
 /** @typedef {import('./data.js').ReportAlert} ReportAlert */
 /** @typedef {import('./data.js').ReportApplication} ReportApplication */
 /** @typedef {import('./data.js').ConsentRow} ConsentRow */
 
-const STATES = ['new', 'acknowledged', 'resolved', 'suppressed'];
-/** Where an alert stands against the dashboard's baseline (serve/data.ts), as facet values. */
-export const SINCE_LABELS = /** @type {const} */ ({ new: 'new', open: 'still open', fixed: 'fixed' });
-/** Elastic's close reasons, as people read them. */
-export const CLOSE_REASON_LABELS = /** @type {const} */ ({
-  false_positive: 'false positive', duplicate: 'duplicate', true_positive: 'true positive', benign_positive: 'benign positive', other: 'other',
-});
-/** @param {string | undefined} reason */
-export const closeReasonLabel = (reason) => (reason ? /** @type {Record<string, string>} */ (CLOSE_REASON_LABELS)[reason] ?? reason : '');
+// The alerts table's facets and search, and these labels, are shared with the dashboard's server (filter.ts).
+export { bySeverityThenTime, CLOSE_REASON_LABELS, closeReasonLabel, SINCE_LABELS } from './filter.js';
 const TIERS = ['critical', 'high', 'medium', 'low', 'none'];
 const PRIVILEGES = ['critical', 'high', 'medium', 'low'];
-
-/** @param {ReportAlert} a @param {ReportAlert} b */
-export const bySeverityThenTime = (a, b) => severityRankOf(a.alert.severity) - severityRankOf(b.alert.severity)
-  || b.alert.time.localeCompare(a.alert.time) || a.alert.id.localeCompare(b.alert.id);
 
 /** @param {...(string | undefined | null)} parts */
 const hay = (...parts) => parts.filter(Boolean).join('\u0000').toLowerCase();
@@ -38,7 +28,6 @@ const hay = (...parts) => parts.filter(Boolean).join('\u0000').toLowerCase();
  * @returns {import('./view.js').TableConfig<ReportAlert>}
  */
 export function alertConfig(model, noun) {
-  const rows = (/** @type {ReportAlert} */ r) => r.alert.rule.guideRows.map((n) => guideRowLabel(n, model.guide));
   // The dashboard's triage facts: assignee column, close reason beside the state, and facets for them.
   const live = noun === 'alert' && model.live !== undefined;
   const assignee = (/** @type {ReportAlert} */ r) => liveOf(model, r)?.assignee ?? '';
@@ -50,11 +39,9 @@ export function alertConfig(model, noun) {
   return {
     id: `${noun}s`, noun,
     key: (r) => r.alert.id,
-    haystack: (r) => hay(r.alert.summary, r.alert.rule.title, r.alert.rule.id, appNameOf(r, model), actorOf(r), r.alert.id,
-      r.alert.entities.application?.appId, r.alert.entities.servicePrincipal?.id, r.alert.entities.actor?.ip, r.alert.entities.resource?.displayName,
-      r.alert.entities.role?.displayName, ...r.alert.context.flags),
+    haystack: alertHaystack(model),
     defaultOrder: bySeverityThenTime,
-    time: (r) => r.alert.time,
+    time: alertTime,
     columns: [
       { id: 'severity', label: 'Severity', width: '96', sortValue: (r) => -severityRankOf(r.alert.severity), text: (r) => r.alert.severity, render: (r) => html`<${SeverityBadge} severity=${r.alert.severity} />` },
       { id: 'time', label: 'Time (UTC)', width: live ? '146' : '150', sortValue: (r) => r.alert.time, text: (r) => utc(r.alert.time), render: (r) => html`<time datetime=${r.alert.time} title=${utc(r.alert.time)}>${utcShort(r.alert.time)}</time>` },
@@ -70,22 +57,7 @@ export function alertConfig(model, noun) {
       { id: 'state', label: 'Status', width: live ? '120' : '110', sortValue: (r) => STATES.indexOf(r.state), text: (r) => (live && reason(r) ? `${r.state} (${reason(r)})` : r.state),
         render: (r) => html`<${StateBadge} state=${r.state} />${live && reason(r) ? html` <span class="close-reason">${reason(r)}</span>` : null}${live && since(r) === 'new' ? html` <span class="chip chip-new" title="Recorded after the baseline">new</span>` : null}` },
     ],
-    facets: [
-      { id: 'severity', label: 'Severity', values: (r) => [r.alert.severity], order: [...SEVERITY_ORDER], showZero: true },
-      { id: 'state', label: 'Status', values: (r) => [r.state], order: STATES },
-      ...(noun === 'finding' ? [{ id: 'category', label: 'Category', values: (/** @type {ReportAlert} */ r) => [findingCategory(r.alert)] }] : []),
-      { id: 'rule', label: noun === 'finding' ? 'Check' : 'Rule', values: (r) => [r.alert.rule.title] },
-      { id: 'app', label: 'Application', values: (r) => [appNameOf(r, model)] },
-      ...(noun === 'alert' ? [{ id: 'actor', label: 'Actor', values: (/** @type {ReportAlert} */ r) => [actorOf(r)] }] : []),
-      ...(noun === 'alert' ? [{ id: 'ip', label: 'IP address', values: (/** @type {ReportAlert} */ r) => (ipOf(r) ? [ipOf(r)] : []) }] : []),
-      ...(live ? [
-        { id: 'since', label: 'Since the baseline', values: (/** @type {ReportAlert} */ r) => (since(r) ? [since(r)] : []), order: Object.values(SINCE_LABELS) },
-        { id: 'assignee', label: 'Assignee', values: (/** @type {ReportAlert} */ r) => [assignee(r) || 'unassigned'] },
-        { id: 'reason', label: 'Close reason', values: (/** @type {ReportAlert} */ r) => (reason(r) ? [reason(r)] : []) },
-      ] : []),
-      { id: 'row', label: 'Guide row', values: (r) => (rows(r).length > 0 ? rows(r) : ['none']) },
-      { id: 'flag', label: 'Context flags', values: (r) => r.alert.context.flags },
-    ],
+    facets: alertFacets(model, noun),
   };
 }
 

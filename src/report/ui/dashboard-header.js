@@ -22,6 +22,7 @@ const GAP_LABEL = /** @type {Record<string, string>} */ ({
 /** @param {{ live: Live, state: LiveState }} props */
 export function DashboardHeader({ live, state }) {
   const model = state.model;
+  if (state.signedOut) return html`<${SessionEnded} why=${state.signedOut} />`;
   if (!model) {
     return html`<header class="report-header"><h1>appwatch dashboard</h1>
       ${state.error ? html`<p class="load-error">The alert store could not be read: <${Text} value=${state.error} /></p>` : html`<p class="muted">Loading…</p>`}</header>`;
@@ -34,13 +35,32 @@ export function DashboardHeader({ live, state }) {
     <dl class="facts">
       <div><dt>Alert store</dt><dd><code><${Text} value=${l?.store ?? ''} /></code></dd></div>
       <div><dt>Time window</dt><dd>${d.window ? `${utc(d.window.from)} → ${utc(d.window.to)}` : html`<span class="muted">no alerts yet</span>`}</dd></div>
-      <div><dt>Triaging as</dt><dd><${Name} value=${l?.user} /></dd></div>
+      <div><dt>Triaging as</dt><dd><${Name} value=${l?.user} />${state.session?.idleMinutes ? html`<div class="muted session-limits">session ends after ${hours(state.session.idleMinutes)} without activity${state.session.lifetimeMinutes ? `, ${hours(state.session.lifetimeMinutes)} at most` : ''}</div>` : null}</dd></div>
       <div><dt>Read</dt><dd><span class="loaded-at">${utc(state.loadedAt ?? undefined)}</span> <button type="button" class="refresh" disabled=${state.busy} onClick=${() => live.load()}>Refresh</button></dd></div>
       <div><dt>appwatch</dt><dd>${d.generator.version} · ${d.generator.rulePack.rules} rules</dd></div>
     </dl>
     <${Baseline} live=${live} state=${state} />
     ${d.gaps.length > 0 ? html`<div class="gaps" role="note"><h3>Data gaps (${d.gaps.length})</h3><p>What watch could not see; absence of alerts there means nothing.</p>
       <ul>${d.gaps.map((g) => html`<li><span class="gap-kind">${GAP_LABEL[g.kind] ?? 'Gap'}</span> <span class="name"><${Text} value=${g.source} /></span>: <${Text} value=${g.message} /></li>`)}</ul></div>` : null}
+  </header>`;
+}
+
+/** @param {number} minutes */
+const hours = (minutes) => (minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`);
+
+/**
+ * What the page shows once the session is over (the server answered 401): no data, and how to get back in.
+ * @param {{ why: { message: string, expired: boolean } }} props
+ */
+function SessionEnded({ why }) {
+  return html`<header class="report-header dashboard-header">
+    <h1>appwatch dashboard</h1>
+    <div class="session-ended" role="alert" data-expired=${why.expired ? 'true' : 'false'}>
+      <h2>${why.expired ? 'Session expired' : 'No session'}</h2>
+      <p class="session-ended-what"><strong>${why.expired ? 'Session expired' : 'Not signed in'} — open the link printed by appwatch serve again.</strong></p>
+      <p>It is the address with <code>?token=…</code> on the terminal where <code>appwatch serve</code> runs; opening it starts a new session. The alerts were cleared from this page.</p>
+      <p class="muted">The server said: <${Text} value=${why.message} />.</p>
+    </div>
   </header>`;
 }
 

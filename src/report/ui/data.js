@@ -29,6 +29,11 @@
 /** @typedef {import('../../serve/data.js').DashboardData['live']} LiveData */
 /** @typedef {import('../../serve/data.js').LiveAlert} LiveAlert */
 
+import { appIndex } from './filter.js';
+
+// Which app and actor an alert is about: shared with the dashboard's server (filter.ts), so its exports match.
+export { actorOf, appIdOf, appNameOf, appOf, ipOf } from './filter.js';
+
 /** @param {unknown} v */
 const array = (v) => (Array.isArray(v) ? v : []);
 /** @param {unknown} v @returns {v is Record<string, any>} */
@@ -66,8 +71,7 @@ export function buildModel(raw, guide, live) {
     timelines: isObject(d.timelines) ? d.timelines : {},
     guidance: isObject(d.guidance) ? d.guidance : {},
   });
-  const appsById = new Map(data.applications.map((a) => [a.appId.toLowerCase(), a]));
-  const appsBySp = new Map(data.applications.filter((a) => a.servicePrincipalId).map((a) => [String(a.servicePrincipalId).toLowerCase(), a]));
+  const { appsById, appsBySp } = appIndex(data.applications);
   const generated = Date.parse(String(d.generatedAt ?? ''));
   return {
     data, guide,
@@ -87,9 +91,6 @@ export function buildModel(raw, guide, live) {
  * @returns {LiveAlert | undefined}
  */
 export const liveOf = (model, r) => model.live?.alerts[r.alert.id];
-
-/** @param {ReportAlert} r */
-export const ipOf = (r) => r.alert.entities.actor?.ip ?? '';
 
 /**
  * Fills the arrays an alert is expected to have, so components need not guard each one.
@@ -113,47 +114,6 @@ function normalise(r) {
 /** @param {any} a @returns {ReportApplication} */
 function normaliseApp(a) {
   return { ...a, displayName: String(a.displayName ?? a.appId), permissions: array(a.permissions), credentials: array(a.credentials), owners: array(a.owners), riskReasons: array(a.riskReasons), risk: Number(a.risk) || 0, openAlerts: Number(a.openAlerts) || 0, findings: Number(a.findings) || 0 };
-}
-
-/** @param {ReportAlert} r */
-export const appIdOf = (r) => r.alert.entities.application?.appId ?? r.alert.entities.servicePrincipal?.appId;
-
-/**
- * The name of the app an alert is about: from the alert, else from the inventory (grants name only the service
- * principal's id), else its appId or id.
- * @param {ReportAlert} r
- * @param {Model} [model]
- */
-export function appNameOf(r, model) {
-  const e = r.alert.entities;
-  const named = e.application?.displayName ?? e.servicePrincipal?.displayName;
-  if (named) return named;
-  const app = model ? appOf(model, r) : undefined;
-  return app?.displayName ?? appIdOf(r) ?? e.servicePrincipal?.id ?? e.application?.id ?? '';
-}
-
-/** @param {ReportAlert} r */
-export function actorOf(r) {
-  const a = r.alert.entities.actor;
-  return a ? a.userPrincipalName ?? a.displayName ?? a.appId ?? a.id ?? '' : '';
-}
-
-/**
- * The inventory entry an alert is about, by appId or service principal id.
- * @param {Model} model
- * @param {ReportAlert} r
- */
-export function appOf(model, r) {
-  const appId = appIdOf(r);
-  if (appId) {
-    const app = model.appsById.get(appId.toLowerCase());
-    if (app) return app;
-  }
-  for (const id of [r.alert.entities.servicePrincipal?.id, r.alert.entities.application?.id]) {
-    const app = id ? model.appsBySp.get(id.toLowerCase()) : undefined;
-    if (app) return app;
-  }
-  return undefined;
 }
 
 /**

@@ -6,10 +6,11 @@
  */
 import { createStore } from './store.js';
 import { buildModel } from './data.js';
-import { getJson, postJson } from './api.js';
+import { getJson, onSignedOut, postJson } from './api.js';
 
 /** @typedef {import('./data.js').Model} Model */
-/** @typedef {{ user: string, csrf: string, previousVisit?: string, store: string, version: string }} SessionInfo */
+/** @typedef {{ user: string, csrf: string, previousVisit?: string, store: string, version: string, idleMinutes?: number, lifetimeMinutes?: number }} SessionInfo */
+/** @typedef {import('../../serve/log.js').DashboardLogEntry} DashboardLogEntry */
 /** @typedef {{ text: string, kind: 'ok' | 'error' }} Message */
 /** @typedef {import('../../store/types.js').TriageChange} TriageChange */
 /** @typedef {import('../../store/types.js').TriageResult} TriageResult */
@@ -27,6 +28,7 @@ import { getJson, postJson } from './api.js';
  * @property {string | null} loadedAt
  * @property {boolean} busy
  * @property {string | null} error  why the data could not be loaded
+ * @property {{ message: string, expired: boolean } | null} signedOut  the session is over (the server said 401)
  */
 
 /** @param {number} n @param {string} noun */
@@ -34,13 +36,19 @@ export const count = (n, noun) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 export function createLive() {
   const store = createStore(/** @type {LiveState} */ ({
-    session: null, model: null, since: null, selected: new Set(), message: null, version: 0, loadedAt: null, busy: false, error: null,
+    session: null, model: null, since: null, selected: new Set(), message: null, version: 0, loadedAt: null, busy: false, error: null, signedOut: null,
   }));
   /** @param {Partial<LiveState>} patch */
   const patch = (patch) => store.set((s) => ({ ...s, ...patch }));
   const csrf = () => store.get().session?.csrf ?? '';
+  // Any 401: the session expired (or the server restarted); the page stops showing data and says what to do.
+  onSignedOut((why) => {
+    // The data goes from the page (and its memory) with the session.
+    if (!store.get().signedOut) patch({ signedOut: why, busy: false, model: null, selected: new Set(), message: null });
+  });
 
   async function load() {
+    if (store.get().signedOut) return;
     try {
       const session = store.get().session ?? /** @type {SessionInfo} */ (await getJson('/api/session'));
       const since = store.get().since;
@@ -123,6 +131,18 @@ export function createLive() {
      */
     suppress(s) {
       return change(() => postJson('/api/suppressions', s, csrf()), (r) => `Suppression saved${r.hidden?.length ? `; ${count(r.hidden.length, 'open alert')} it covers now suppressed` : ''}.`);
+    },
+    /**
+     * Removes a suppression (the server logs who and when in its dashboard log).
+     * @param {string} id
+     */
+    removeSuppression(id) {
+      return change(() => postJson(`/api/suppressions/${encodeURIComponent(id)}`, {}, csrf(), 'DELETE'),
+        (r) => `Suppression removed.${r.stillSuppressed ? ` The ${count(r.stillSuppressed, 'alert')} it suppressed stay${r.stillSuppressed === 1 ? 's' : ''} suppressed.` : ''}`);
+    },
+    /** @param {number} limit @returns {Promise<{ entries: DashboardLogEntry[], where: string }>} */
+    dashboardLog(limit) {
+      return getJson(`/api/dashboard-log?limit=${limit}`);
     },
     /** @param {string} alertId @returns {Promise<{ entries: import('../../store/types.js').TriageAuditEntry[] }>} */
     audit(alertId) {

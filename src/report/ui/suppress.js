@@ -2,9 +2,10 @@
 /**
  * Suppressions in the dashboard: the form (scope, reason, expiry; the author is the server's user) that must show
  * its impact preview — which stored alerts the scope covers, by state — before it can be saved, and the list of
- * suppressions with their hits. Saving can also hide the open alerts the scope covers now.
+ * suppressions with their hits and a Remove action (confirmed in the page, logged by the server). Saving can also
+ * hide the open alerts the scope covers now.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from './html.js';
 import { Name, SeverityBadge, StateBadge, Text } from './text.js';
 import { utc, utcShort } from './data.js';
@@ -164,22 +165,49 @@ function ScopeChips({ scope }) {
   return html`<span class="chips">${Object.entries(scope).filter(([, v]) => v !== undefined).map(([k, v]) => html`<span class="chip"><span class="muted">${/** @type {any} */ (label)[k] ?? k}</span> <${Text} value=${v} max=${60} /></span>`)}</span>`;
 }
 
+/** @typedef {import('../../store/types.js').Suppression & { live: boolean }} ListedSuppression */
+/** @typedef {import('../../serve/log.js').DashboardLogEntry} DashboardLogEntry */
+
 /**
- * Every suppression, live and expired, with its hits; and the form for a new one.
+ * Every suppression, live and expired, with its hits and a Remove action (confirmed in the page: no dialog); the
+ * form for a new one; and the suppressions removed from the dashboard, from its log.
  * @param {{ live: Live, state: LiveState }} props
  */
 export function SuppressionsSection({ live, state }) {
   const [creating, setCreating] = useState(false);
+  const [confirming, setConfirming] = useState(/** @type {string | null} */ (null));
+  const [removed, setRemoved] = useState(/** @type {Extract<DashboardLogEntry, { action: 'remove-suppression' }>[]} */ ([]));
+  const [logWhere, setLogWhere] = useState('');
+  useEffect(() => {
+    let stale = false;
+    live.dashboardLog(500).then((r) => {
+      if (stale) return;
+      const entries = Array.isArray(r.entries) ? r.entries : [];
+      setRemoved(/** @type {any[]} */ (entries.filter((e) => e && e.action === 'remove-suppression' && e.suppression)).reverse());
+      setLogWhere(typeof r.where === 'string' ? r.where : '');
+    }, () => {});
+    return () => {
+      stale = true;
+    };
+  }, [state.version]);
+  /** @type {ListedSuppression[]} */
   const list = state.model?.live?.suppressions ?? [];
+  // A suppression removed elsewhere (the CLI) closes its confirmation.
+  const pending = confirming !== null && list.some((s) => s.id === confirming) ? confirming : null;
+  /** @param {string} id */
+  const remove = async (id) => {
+    await live.removeSuppression(id);
+    setConfirming(null);
+  };
   return html`<section class="table-section" id="section-suppressions" aria-labelledby="h-suppressions">
     <h2 id="h-suppressions">Suppressions <span class="count">${list.length}</span></h2>
-    <p class="section-note">Remove one with <code>appwatch alerts unsuppress ID</code>; the alerts it suppressed keep its id.</p>
+    <p class="section-note">Removing one stops it matching alerts recorded from then on; the alerts it already suppressed stay suppressed and keep its id. Removals are recorded, with who and when, in the dashboard's log${logWhere && logWhere !== 'memory' ? html` (<code><${Text} value=${logWhere} /></code>)` : null}.</p>
     <div class="toolbar"><button type="button" class="act-new-suppression" aria-expanded=${creating} onClick=${() => setCreating(!creating)}>${creating ? 'Close the form' : 'New suppression…'}</button></div>
     ${creating ? html`<${SuppressForm} live=${live} state=${state} initial=${emptyScope()} onDone=${() => setCreating(false)} />` : null}
     ${list.length === 0 ? html`<p class="empty">No suppressions.</p>` : html`<table class="data data-suppressions">
-      <colgroup><col width="30%" /><col /><col width="130" /><col width="150" /><col width="150" /><col width="64" /><col width="80" /></colgroup>
-      <thead><tr><th scope="col">Scope</th><th scope="col">Reason</th><th scope="col">Author</th><th scope="col">Created (UTC)</th><th scope="col">Expires (UTC)</th><th scope="col" class="num">Hits</th><th scope="col">Status</th></tr></thead>
-      <tbody>${list.map((s) => html`<tr data-key=${s.id} class=${s.live ? '' : 'expired'}>
+      <colgroup><col width="26%" /><col /><col width="160" /><col width="150" /><col width="150" /><col width="56" /><col width="76" /><col width="100" /></colgroup>
+      <thead><tr><th scope="col">Scope</th><th scope="col">Reason</th><th scope="col">Author</th><th scope="col">Created (UTC)</th><th scope="col">Expires (UTC)</th><th scope="col" class="num">Hits</th><th scope="col">Status</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+      <tbody>${list.map((s) => [html`<tr key=${s.id} data-key=${s.id} class=${`${s.live ? '' : 'expired'}${pending === s.id ? ' confirming' : ''}`}>
         <td class="wrap"><${ScopeChips} scope=${/** @type {any} */ (s.scope)} /></td>
         <td class="wrap"><${Text} value=${s.reason} max=${200} /></td>
         <td><${Name} value=${s.author} max=${40} /></td>
@@ -187,7 +215,52 @@ export function SuppressionsSection({ live, state }) {
         <td>${s.expiresAt ? utcShort(s.expiresAt) : html`<span class="muted">never</span>`}</td>
         <td class="num">${s.hits}</td>
         <td>${s.live ? html`<span class="state state-live">live</span>` : html`<span class="state state-resolved">expired</span>`}</td>
-      </tr>`)}</tbody>
+        <td class="actions"><button type="button" class="act-remove" aria-expanded=${pending === s.id} aria-controls=${`confirm-${s.id}`}
+          disabled=${state.busy} onClick=${() => setConfirming(pending === s.id ? null : s.id)}>Remove…</button></td>
+      </tr>`, pending === s.id ? html`<tr key=${`confirm-${s.id}`} class="confirm-row"><td colspan="8">
+        <${ConfirmRemove} suppression=${s} busy=${state.busy} onConfirm=${() => remove(s.id)} onCancel=${() => setConfirming(null)} />
+      </td></tr>` : null])}</tbody>
     </table>`}
+    ${removed.length > 0 ? html`<details class="removed-suppressions">
+      <summary>Removed from the dashboard <span class="count">${removed.length}</span></summary>
+      <table class="data data-removed">
+        <colgroup><col width="150" /><col width="160" /><col width="26%" /><col /><col width="160" /></colgroup>
+        <thead><tr><th scope="col">Removed (UTC)</th><th scope="col">By</th><th scope="col">Scope</th><th scope="col">Reason</th><th scope="col">Author</th></tr></thead>
+        <tbody>${removed.map((e) => html`<tr data-key=${e.suppression.id}>
+          <td title=${utc(e.at)}>${utcShort(e.at)}</td>
+          <td><${Name} value=${e.by} max=${40} /></td>
+          <td class="wrap"><${ScopeChips} scope=${/** @type {any} */ (e.suppression.scope ?? {})} /></td>
+          <td class="wrap"><${Text} value=${e.suppression.reason} max=${200} /></td>
+          <td><${Name} value=${e.suppression.author} max=${40} /></td>
+        </tr>`)}</tbody>
+      </table>
+    </details>` : null}
   </section>`;
+}
+
+/**
+ * The in-page confirmation of a removal (the browser's confirm() dialog is not used): what it does, then Remove or
+ * Keep. Keep has the focus, and Escape keeps.
+ * @param {{ suppression: ListedSuppression, busy: boolean, onConfirm: () => void, onCancel: () => void }} props
+ */
+function ConfirmRemove({ suppression: s, busy, onConfirm, onCancel }) {
+  const keep = useRef(/** @type {HTMLButtonElement | null} */ (null));
+  useEffect(() => {
+    keep.current?.focus();
+  }, []);
+  return html`<div class="confirm-remove" id=${`confirm-${s.id}`} role="group" aria-label="Confirm the removal"
+    onKeyDown=${(/** @type {KeyboardEvent} */ e) => {
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        e.stopPropagation();
+        onCancel();
+      }
+    }}>
+    <p><strong>Remove this suppression?</strong> Alerts recorded from now on that its scope covers are no longer suppressed: they arrive as new and are delivered.${' '}
+      ${s.hits > 0 ? `The ${count(s.hits, 'alert')} it suppressed stay${s.hits === 1 ? 's' : ''} suppressed.` : 'It has suppressed no alert.'} The removal is recorded in the dashboard's log with your name.</p>
+    <div class="triage-row">
+      <button type="button" class="act-confirm-remove danger" disabled=${busy} onClick=${onConfirm}>Remove suppression</button>
+      <button type="button" class="act-cancel-remove" ref=${keep} onClick=${onCancel}>Keep it</button>
+    </div>
+  </div>`;
 }

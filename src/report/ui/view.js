@@ -1,8 +1,10 @@
 // @ts-check
 /**
  * A table's view: search, facet selections, sort and how many rows are shown. Pure functions, so the page can
- * compute the rows a table shows (for previous/next in the detail pane) apart from drawing them.
+ * compute the rows a table shows (for previous/next in the detail pane) apart from drawing them. Whether a view
+ * admits a row is filter.ts's `passes`, which the dashboard's server uses too (its exports).
  */
+import { passes } from './filter.js';
 
 /**
  * @template T
@@ -54,33 +56,6 @@ export const PAGE = 100;
 
 /** @returns {View} */
 export const emptyView = () => ({ search: '', facets: {}, sort: null, limit: PAGE, showSuppressed: false, range: null });
-
-/**
- * @template T
- * @param {T} item
- * @param {TableConfig<T>} config
- * @param {View} view
- * @param {string} [except]  a facet to ignore (for that facet's own counts)
- */
-function passes(item, config, view, except) {
-  if (view.range && config.time) {
-    const t = Date.parse(config.time(item));
-    if (!(t >= view.range.from && t < view.range.to)) return false;
-  }
-  const words = view.search.trim().toLowerCase().split(/\s+/).filter(Boolean);
-  if (words.length > 0) {
-    const hay = config.haystack(item);
-    if (!words.every((w) => hay.includes(w))) return false;
-  }
-  for (const facet of config.facets) {
-    if (facet.id === except) continue;
-    const selected = view.facets[facet.id];
-    if (!selected || selected.length === 0) continue;
-    const values = facet.values(item);
-    if (!values.some((v) => selected.includes(v))) return false;
-  }
-  return true;
-}
 
 /**
  * The rows a view shows, in order (all of them: the limit applies when drawing).

@@ -14,7 +14,10 @@ export default defineConfig({
   logLevel: 'warn',
   resolve: {
     // The UI imports the shared TypeScript modules by their .js names, as Node's ESM does; map them to the sources.
-    alias: [{ find: /^\.\.\/(text|charts)\.js$/, replacement: here('../$1.ts') }],
+    alias: [
+      { find: /^\.\.\/(text|charts)\.js$/, replacement: here('../$1.ts') },
+      { find: /^\.\/filter\.js$/, replacement: here('./filter.ts') },
+    ],
   },
   build: {
     outDir: here('../../../dist/report-assets'),

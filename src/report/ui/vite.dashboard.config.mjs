@@ -14,7 +14,10 @@ export default defineConfig({
   publicDir: false,
   logLevel: 'warn',
   resolve: {
-    alias: [{ find: /^\.\.\/(text|charts)\.js$/, replacement: here('../$1.ts') }],
+    alias: [
+      { find: /^\.\.\/(text|charts)\.js$/, replacement: here('../$1.ts') },
+      { find: /^\.\/filter\.js$/, replacement: here('./filter.ts') },
+    ],
   },
   build: {
     outDir: here('../../../dist/dashboard-assets'),
