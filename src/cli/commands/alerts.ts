@@ -4,14 +4,13 @@
  * `appwatch watch` writes (`--store`, default ./.appwatch/appwatch.db). Data on stdout, status lines on stderr.
  * Alert content is attacker-controlled: tables show it inert, CSV neutralises formulas (sinks/formats).
  */
-import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadConfig } from '../../config/config.js';
 import { SEVERITIES, type Severity } from '../../model/severity.js';
 import { alertJson, csvCell, csvHeader, csvRow, ocsfFinding } from '../../sinks/formats.js';
-import { DEFAULT_STORE_PATH, openSqliteStore, StoreError, type SqliteStore } from '../../store/sqlite.js';
+import { StoreError } from '../../store/sqlite.js';
+import type { AlertStore } from '../../store/types.js';
+import { openStoreAt, storeExists, storeLocation, STORE_OPTION_HELP } from './store-location.js';
 import { SuppressionError } from '../../store/suppression.js';
 import { TRIAGE_STATES, type StoredAlert, type Suppression, type SuppressionScope, type TriageState } from '../../store/types.js';
 import { DataWriter } from '../output.js';
@@ -69,29 +68,22 @@ function defaultActor(): string {
 }
 
 const withStoreOptions = (command: Command): Command => command
-  .option('--store <path>', `the alert store (default: store in appwatch.yaml, else ${DEFAULT_STORE_PATH})`)
+  .option('--store <path|url>', STORE_OPTION_HELP)
   .option('--config <file>', 'configuration file whose store key names the store (default: ./appwatch.yaml when present)')
   .option('-q, --quiet', 'no status lines on stderr (errors still shown)');
-
-/** --store, else the config file's `store` (relative to that file, as watch reads it), else the default. */
-function storePath(options: StoreOptions): string {
-  if (options.store !== undefined) return resolve(options.store);
-  const { config, file } = loadConfig(options.config);
-  return resolve(config.store ? resolve(file ? dirname(file) : process.cwd(), config.store) : DEFAULT_STORE_PATH);
-}
 
 /**
  * Opens the store, runs `fn`, closes it. Read and triage commands need an existing store (no empty file left
  * behind by a typo in --store); `suppress` may create one, so suppressions can be set up before watch first runs.
  */
-async function withStore(options: StoreOptions, create: boolean, setExit: (code: number) => void, fn: (store: SqliteStore, reporter: Reporter) => Promise<void>): Promise<void> {
+async function withStore(options: StoreOptions, create: boolean, setExit: (code: number) => void, fn: (store: AlertStore, reporter: Reporter, where: string) => Promise<void>): Promise<void> {
   const reporter = createReporter(process.stderr, Boolean(options.quiet));
-  const path = storePath(options);
-  let store: SqliteStore | undefined;
+  let store: AlertStore | undefined;
   try {
-    if (!create && !existsSync(path)) throw new UsageError(`no alert store at ${path} (appwatch watch creates it; --store names another)`);
-    store = await openSqliteStore(path);
-    await fn(store, reporter);
+    const where = storeLocation(options);
+    if (!create && !storeExists(where)) throw new UsageError(`no alert store at ${where.display} (appwatch watch creates it; --store names another)`);
+    store = await openStoreAt(where);
+    await fn(store, reporter, where.display);
   } catch (error) {
     if (!(error instanceof UsageError || error instanceof StoreError || error instanceof SuppressionError)) throw error;
     reporter.error(error.message);
@@ -183,11 +175,11 @@ function suppressionTable(list: Suppression[], now: number, full: boolean): stri
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function triage(ids: string[], state: 'acknowledged' | 'resolved', options: StoreOptions & { note?: string; by?: string }, setExit: (code: number) => void): Promise<void> {
-  await withStore(options, false, setExit, async (store, reporter) => {
+  await withStore(options, false, setExit, async (store, reporter, where) => {
     // All or nothing: a typo in one id changes none, so the command can simply be run again.
     const found = await Promise.all(ids.map((id) => store.getAlert(id)));
     const unknown = ids.filter((_, i) => found[i] === undefined);
-    if (unknown.length > 0) throw new UsageError(`no alert ${unknown.join(', ')} in ${store.path}; nothing changed`);
+    if (unknown.length > 0) throw new UsageError(`no alert ${unknown.join(', ')} in ${where}; nothing changed`);
     const by = options.by ?? defaultActor();
     const now = new Date().toISOString();
     for (const [i, id] of ids.entries()) {
@@ -234,9 +226,9 @@ export function alertsCommand(setExit: (code: number) => void): Command {
     .description('one alert as JSON, with its triage state, history and the suppression that matched it')
     .argument('<id>', 'alert id')
     .action(async (id: string, options: StoreOptions) => {
-      await withStore(options, false, setExit, async (store) => {
+      await withStore(options, false, setExit, async (store, _reporter, where) => {
         const stored = await store.getAlert(id);
-        if (!stored) throw new UsageError(`no alert ${id} in ${store.path}`);
+        if (!stored) throw new UsageError(`no alert ${id} in ${where}`);
         const suppression = stored.suppressionId ? (await store.listSuppressions(true)).find((s) => s.id === stored.suppressionId) : undefined;
         process.stdout.write(`${JSON.stringify({ ...stored, ...(suppression ? { suppression } : {}) }, null, 2)}\n`);
         setExit(EXIT.ok);
@@ -301,8 +293,8 @@ export function alertsCommand(setExit: (code: number) => void): Command {
     .description('remove a suppression (alerts it already silenced stay suppressed)')
     .argument('<id>', 'suppression id')
     .action(async (id: string, options: StoreOptions) => {
-      await withStore(options, false, setExit, async (store, reporter) => {
-        if (!(await store.removeSuppression(id))) throw new UsageError(`no suppression ${id} in ${store.path}`);
+      await withStore(options, false, setExit, async (store, reporter, where) => {
+        if (!(await store.removeSuppression(id))) throw new UsageError(`no suppression ${id} in ${where}`);
         reporter.info(`suppression ${id} removed`);
         setExit(EXIT.ok);
       });

@@ -8,8 +8,8 @@ import { Command } from 'commander';
 import { assembleReport } from '../../report/assemble.js';
 import { writeReportHtml } from '../../report/html.js';
 import type { ReportGap } from '../../report/model.js';
-import { DEFAULT_STORE_PATH, openSqliteStore } from '../../store/sqlite.js';
 import { existingStore } from './store-source.js';
+import { openStoreAt, STORE_OPTION_HELP } from './store-location.js';
 import { createReporter } from '../terminal.js';
 import { EXIT, packageVersion } from './common.js';
 
@@ -17,7 +17,7 @@ export function reportCommand(setExit: (code: number) => void): Command {
   return new Command('report')
     .description('write the self-contained HTML report of the alert store (watch), with triage states')
     .requiredOption('--out <file>', 'the HTML file to write')
-    .option('--store <path>', `the SQLite store (default: store in appwatch.yaml, else ${DEFAULT_STORE_PATH})`)
+    .option('--store <path|url>', STORE_OPTION_HELP)
     .option('--config <file>', 'configuration file (default: ./appwatch.yaml)')
     .option('--snapshot <file>', 'inventory snapshot: adds the application inventory and the consent grants')
     .option('--tenant <name>', 'only this tenant\'s alerts (its name in appwatch.yaml)')
@@ -30,8 +30,8 @@ export function reportCommand(setExit: (code: number) => void): Command {
         setExit(EXIT.usage);
         return;
       }
-      const { path, snapshot } = opened;
-      const store = await openSqliteStore(path);
+      const { where, snapshot } = opened;
+      const store = await openStoreAt(where);
       try {
         const stored = await store.listAlerts({ ...(options.tenant ? { tenant: options.tenant } : {}), ...(options.since ? { since: options.since } : {}), states: ['new', 'acknowledged', 'resolved', 'suppressed'] });
         const suppressions = new Map((await store.listSuppressions(true)).map((s) => [s.id, s]));
