@@ -15,38 +15,24 @@
  * stores answer the same; only the fleet tables use `now()`. The connection URL carries a password: it is shown
  * only through redactStoreLocation, and error messages are scrubbed of it.
  */
-import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import pg from 'pg';
 import type { Alert } from '../alerts/types.js';
 import { severityRank } from '../model/severity.js';
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from './migrations/postgres.js';
-import { StoreError } from './sqlite.js';
-import { firstMatch, scopeMatcher, validateSuppression } from './suppression.js';
 import {
-  CLOSE_REASONS,
-  LeaseLostError,
-  TRIAGE_STATES,
-  type AlertFilter,
-  type AlertStore,
-  type AuditFilter,
-  type CloseReason,
-  type CommitBatch,
-  type CommitResult,
-  type OutboxEntry,
-  type SourceHealth,
-  type StoredAlert,
-  type Suppression,
-  type SuppressionPreview,
-  type SuppressionScope,
-  type TriageAction,
-  type TriageAuditEntry,
-  type TriageChange,
-  type TriageResult,
-  type TriageState,
+  alertTime, checkedChange, checkSettableState, iso, isoNow, newSuppression, planTriage, previewMatcher, stateChangeAudit,
+  StoreError, suppressionValues, tallyPreview, toAuditEntry, toDelivery, toDueDelivery, toStoredAlert, toSuppression, zeroCounts,
+  type AlertRow, type AuditInput, type AuditRow, type DeliveryRow, type DueRow, type HistoryInput, type SuppressionRow, type TriageRow,
+} from './rows.js';
+import { firstMatch, scopeMatcher } from './suppression.js';
+import {
+  LeaseLostError, TRIAGE_STATES, type AlertFilter, type AlertStore, type AuditFilter, type CommitBatch, type CommitResult,
+  type OutboxEntry, type SourceHealth, type StoredAlert, type Suppression, type SuppressionPreview, type SuppressionScope,
+  type TriageAuditEntry, type TriageChange, type TriageResult, type TriageState,
 } from './types.js';
 
-export { StoreError } from './sqlite.js';
+export { StoreError } from './rows.js';
 
 export interface PostgresStoreOptions {
   /** Connections in the pool (default 5). */
@@ -160,134 +146,12 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Rows.
-
-function iso(value: string, what: string): string {
-  const t = Date.parse(value);
-  if (!Number.isFinite(t)) throw new StoreError(`${what} is not a time: ${value}`);
-  return new Date(t).toISOString();
-}
-
-/** An alert's own time, normalised when it parses (alerts from the pipeline always do), else kept as written. */
-function alertTime(value: string): string {
-  const t = Date.parse(value);
-  return Number.isFinite(t) ? new Date(t).toISOString() : value;
-}
-
-interface AlertRow {
-  id: string;
-  tenant: string;
-  state: TriageState;
-  suppression_id: string | null;
-  first_seen: string;
-  updated_at: string;
-  alert: string;
-  history: { at: string; state: TriageState; by: string | null; note: string | null }[];
-  assignee: string | null;
-  close_reason: CloseReason | null;
-}
-
-interface SuppressionRow {
-  id: string;
-  rule_id: string | null;
-  application: string | null;
-  actor: string | null;
-  resource: string | null;
-  tenant: string | null;
-  reason: string;
-  author: string;
-  created_at: string;
-  expires_at: string | null;
-  hits: number;
-}
-
-interface AuditRow {
-  seq: string;
-  alert_id: string;
-  at: string;
-  by: string | null;
-  action: TriageAction;
-  from_value: string | null;
-  to_value: string | null;
-  note: string | null;
-  suppression_id: string | null;
-}
+// Rows (their shapes and mapping are store/rows', shared with SQLite) and statements.
 
 /** The history comes back as a json array (parsed by pg), oldest first. */
 const ALERT_COLUMNS = `a.id, a.tenant, a.state, a.suppression_id, a.first_seen, a.updated_at, a.alert, a.assignee, a.close_reason,
   COALESCE((SELECT json_agg(json_build_object('at', h.at, 'state', h.state, 'by', h.by, 'note', h.note) ORDER BY h.seq)
      FROM alert_history h WHERE h.alert_id = a.id), '[]'::json) AS history`;
-
-function toStoredAlert(row: AlertRow): StoredAlert {
-  return {
-    alert: JSON.parse(row.alert) as Alert,
-    tenant: row.tenant,
-    state: row.state,
-    ...(row.suppression_id !== null ? { suppressionId: row.suppression_id } : {}),
-    firstSeen: row.first_seen,
-    updatedAt: row.updated_at,
-    history: row.history.map((h) => ({
-      at: h.at,
-      state: h.state,
-      ...(h.by !== null ? { by: h.by } : {}),
-      ...(h.note !== null ? { note: h.note } : {}),
-    })),
-    ...(row.assignee !== null ? { assignee: row.assignee } : {}),
-    ...(row.close_reason !== null ? { closeReason: row.close_reason } : {}),
-  };
-}
-
-function toAuditEntry(row: AuditRow): TriageAuditEntry {
-  return {
-    seq: Number(row.seq),
-    alertId: row.alert_id,
-    at: row.at,
-    ...(row.by !== null ? { by: row.by } : {}),
-    action: row.action,
-    ...(row.from_value !== null ? { from: row.from_value } : {}),
-    ...(row.to_value !== null ? { to: row.to_value } : {}),
-    ...(row.note !== null ? { note: row.note } : {}),
-    ...(row.suppression_id !== null ? { suppressionId: row.suppression_id } : {}),
-  };
-}
-
-function toSuppression(row: SuppressionRow): Suppression {
-  const scope: Suppression['scope'] = {};
-  if (row.rule_id !== null) scope.ruleId = row.rule_id;
-  if (row.application !== null) scope.application = row.application;
-  if (row.actor !== null) scope.actor = row.actor;
-  if (row.resource !== null) scope.resource = row.resource;
-  if (row.tenant !== null) scope.tenant = row.tenant;
-  return {
-    id: row.id,
-    scope,
-    reason: row.reason,
-    author: row.author,
-    createdAt: row.created_at,
-    ...(row.expires_at !== null ? { expiresAt: row.expires_at } : {}),
-    hits: row.hits,
-  };
-}
-
-/** Bounds on what people type, so one request cannot bloat every later read of the alert (as store/sqlite). */
-const MAX_NOTE = 10_000;
-const MAX_ASSIGNEE = 200;
-
-/** A triage change checked once for a whole bulk request (throws StoreError, nothing written); as store/sqlite. */
-function checkedChange(change: TriageChange, by: string): { state?: TriageChange['state']; closeReason?: CloseReason; assignee?: string | null; note?: string } {
-  if (typeof by !== 'string' || by.trim() === '') throw new StoreError('a triage change needs who made it');
-  const { state, closeReason } = change;
-  if (state !== undefined && !['new', 'acknowledged', 'resolved'].includes(state)) throw new StoreError(`cannot set triage state ${String(state)}`);
-  if (closeReason !== undefined && !(CLOSE_REASONS as readonly string[]).includes(closeReason)) throw new StoreError(`unknown close reason ${String(closeReason)} (reasons: ${CLOSE_REASONS.join(', ')})`);
-  if (state === 'resolved' && closeReason === undefined) throw new StoreError(`resolving needs a close reason (${CLOSE_REASONS.join(', ')})`);
-  if (closeReason !== undefined && state !== 'resolved') throw new StoreError('a close reason goes with resolving');
-  const assignee = change.assignee === undefined ? undefined : change.assignee === null || change.assignee.trim() === '' ? null : change.assignee.trim();
-  if (typeof assignee === 'string' && assignee.length > MAX_ASSIGNEE) throw new StoreError(`an assignee is at most ${MAX_ASSIGNEE} characters`);
-  const note = change.note === undefined || change.note.trim() === '' ? undefined : change.note;
-  if (note !== undefined && note.length > MAX_NOTE) throw new StoreError(`a note is at most ${MAX_NOTE} characters`);
-  if (state === undefined && assignee === undefined && note === undefined) throw new StoreError('a triage change needs a state, an assignee or a note');
-  return { ...(state ? { state } : {}), ...(closeReason ? { closeReason } : {}), ...(assignee !== undefined ? { assignee } : {}), ...(note !== undefined ? { note } : {}) };
-}
 
 /** Numbered placeholders for a statement built from optional clauses. */
 class Params {
@@ -317,17 +181,6 @@ function limitOf(limit: number | undefined): number | null {
   return limit !== undefined && limit >= 0 ? Math.floor(limit) : null;
 }
 
-interface AuditInput {
-  alertId: string;
-  at: string;
-  by: string | undefined;
-  action: TriageAction;
-  from?: string | null | undefined;
-  to?: string | null | undefined;
-  note?: string | undefined;
-  suppressionId?: string | undefined;
-}
-
 /** Appends audit entries in the given order (seq follows it) in one statement. */
 async function appendAudit(client: pg.PoolClient, rows: readonly AuditInput[]): Promise<void> {
   if (rows.length === 0) return;
@@ -342,14 +195,6 @@ async function appendAudit(client: pg.PoolClient, rows: readonly AuditInput[]): 
       rows.map((r) => r.from ?? null), rows.map((r) => r.to ?? null), rows.map((r) => r.note ?? null), rows.map((r) => r.suppressionId ?? null),
     ],
   );
-}
-
-interface HistoryInput {
-  alertId: string;
-  at: string;
-  state: TriageState;
-  by: string | undefined;
-  note: string | undefined;
 }
 
 async function appendHistory(client: pg.PoolClient, rows: readonly HistoryInput[]): Promise<void> {
@@ -653,72 +498,39 @@ export class PostgresStore implements AlertStore {
   }
 
   async setAlertState(id: string, state: Exclude<TriageState, 'suppressed'>, by?: string, note?: string, now?: string): Promise<boolean> {
-    // Suppressed is only ever set by a suppression at commit time; refuse it from JavaScript callers too.
-    if (!['new', 'acknowledged', 'resolved'].includes(state)) throw new StoreError(`cannot set triage state ${String(state)}`);
-    const at = now === undefined ? new Date().toISOString() : iso(now, 'now');
+    checkSettableState(state);
+    const at = isoNow(now);
     return this.withTransaction(async (client) => {
-      const { rows } = await client.query<{ state: TriageState; close_reason: CloseReason | null }>('SELECT state, close_reason FROM alerts WHERE id = $1 FOR UPDATE', [id]);
+      const { rows } = await client.query<Omit<TriageRow, 'assignee'>>('SELECT state, close_reason FROM alerts WHERE id = $1 FOR UPDATE', [id]);
       const before = rows[0];
       if (!before) return false;
       await client.query("UPDATE alerts SET state = $1, updated_at = $2, close_reason = CASE WHEN $1 = 'resolved' THEN close_reason END WHERE id = $3", [state, at, id]);
       await appendHistory(client, [{ alertId: id, at, state, by, note }]);
-      // The same change in the audit (the CLI's ack/resolve are triage too); reopening drops the close reason.
-      const audit: AuditInput[] = [{ alertId: id, at, by, action: 'state', from: before.state, to: state, note }];
-      if (state !== 'resolved' && before.close_reason !== null) audit.push({ alertId: id, at, by, action: 'close_reason', from: before.close_reason });
-      await appendAudit(client, audit);
+      await appendAudit(client, stateChangeAudit(id, before, state, at, by, note));
       return true;
     });
   }
 
   async triage(ids: readonly string[], change: TriageChange, by: string, now?: string): Promise<TriageResult> {
     const c = checkedChange(change, by);
-    const at = now === undefined ? new Date().toISOString() : iso(now, 'now');
+    const at = isoNow(now);
     const unique = [...new Set(ids)];
     return this.withTransaction(async (client): Promise<TriageResult> => {
       // Locked in id order (one statement), so two bulk changes over overlapping alerts cannot deadlock.
-      const { rows } = await client.query<{ id: string; state: TriageState; assignee: string | null; close_reason: CloseReason | null }>(
+      const { rows } = await client.query<TriageRow & { id: string }>(
         'SELECT id, state, assignee, close_reason FROM alerts WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [unique]);
       const current = new Map(rows.map((r) => [r.id, r]));
-      const result: TriageResult = { changed: [], unchanged: [], unknown: [] };
-      const updates: { id: string; state: TriageState; assignee: string | null; closeReason: CloseReason | null }[] = [];
-      const history: HistoryInput[] = [];
-      const audit: AuditInput[] = [];
-      for (const id of unique) {
-        const before = current.get(id);
-        if (!before) {
-          result.unknown.push(id);
-          continue;
-        }
-        const state = c.state ?? before.state;
-        const closeReason = c.state === undefined ? before.close_reason : c.state === 'resolved' ? c.closeReason ?? null : null;
-        const assignee = c.assignee === undefined ? before.assignee : c.assignee;
-        const stateChanged = state !== before.state;
-        const changed = stateChanged || closeReason !== before.close_reason || assignee !== before.assignee || c.note !== undefined;
-        if (!changed) {
-          result.unchanged.push(id);
-          continue;
-        }
-        updates.push({ id, state, assignee, closeReason });
-        // A note given with a state change belongs to that change (as in the history); alone, it is its own entry.
-        if (stateChanged) {
-          history.push({ alertId: id, at, state, by, note: c.note });
-          audit.push({ alertId: id, at, by, action: 'state', from: before.state, to: state, note: c.note });
-        }
-        if (closeReason !== before.close_reason) audit.push({ alertId: id, at, by, action: 'close_reason', from: before.close_reason, to: closeReason });
-        if (assignee !== before.assignee) audit.push({ alertId: id, at, by, action: 'assignee', from: before.assignee, to: assignee });
-        if (c.note !== undefined && !stateChanged) audit.push({ alertId: id, at, by, action: 'note', note: c.note });
-        result.changed.push(id);
-      }
-      if (updates.length > 0) {
+      const { result, steps } = planTriage(unique, (id) => current.get(id), c, at, by);
+      if (steps.length > 0) {
         await client.query(
           `UPDATE alerts a SET state = u.state, assignee = u.assignee, close_reason = u.close_reason, updated_at = $5
              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(id, state, assignee, close_reason)
             WHERE a.id = u.id`,
-          [updates.map((u) => u.id), updates.map((u) => u.state), updates.map((u) => u.assignee), updates.map((u) => u.closeReason), at],
+          [steps.map((u) => u.id), steps.map((u) => u.state), steps.map((u) => u.assignee), steps.map((u) => u.closeReason), at],
         );
       }
-      await appendHistory(client, history);
-      await appendAudit(client, audit);
+      await appendHistory(client, steps.flatMap((s) => (s.history ? [s.history] : [])));
+      await appendAudit(client, steps.flatMap((s) => s.audit));
       return result;
     });
   }
@@ -736,27 +548,17 @@ export class PostgresStore implements AlertStore {
   }
 
   async previewSuppression(scope: SuppressionScope, limit = 100): Promise<SuppressionPreview> {
-    // The same checks as saving (with a stand-in reason): a preview of a scope that cannot be saved is an error too.
-    validateSuppression({ scope, reason: 'preview', author: 'preview' });
-    const matcher = scopeMatcher({ id: 'preview', scope, reason: '', author: '', createdAt: '', hits: 0 });
+    const matcher = previewMatcher(scope);
     // The rule narrows in SQL; names need the shared matcher (ASCII-only folding), so they are tested here.
     const p = new Params();
     const where = scope.ruleId !== undefined ? `WHERE a.rule_id = ${p.add(scope.ruleId)}` : '';
     const { rows } = await this.query<Omit<AlertRow, 'history'>>(
       `SELECT a.id, a.tenant, a.state, a.alert FROM alerts a ${where} ORDER BY a.time DESC, a.id`, p.values);
-    const byState = Object.fromEntries(TRIAGE_STATES.map((s) => [s, 0])) as Record<TriageState, number>;
-    const shown: string[] = [];
-    let total = 0;
-    for (const row of rows) {
-      if (!matcher.matches(JSON.parse(row.alert) as Alert, row.tenant)) continue;
-      total += 1;
-      byState[row.state] += 1;
-      if (shown.length < Math.max(0, limit)) shown.push(row.id);
-    }
+    const { total, byState, shown } = tallyPreview(rows, matcher, limit);
     // Whole stored alerts (with history) only for those shown.
     const alerts: StoredAlert[] = [];
     if (shown.length > 0) {
-      const full = await this.query<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM alerts a WHERE a.id = ANY($1::text[]) ORDER BY a.time DESC, a.id`, [shown]);
+      const full = await this.query<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM alerts a WHERE a.id = ANY($1::text[]) ORDER BY a.time DESC, a.id`, [shown.map((r) => r.id)]);
       alerts.push(...full.rows.map(toStoredAlert));
     }
     return { total, byState, alerts };
@@ -764,7 +566,7 @@ export class PostgresStore implements AlertStore {
 
   async applySuppression(id: string, by: string, now?: string): Promise<string[]> {
     if (typeof by !== 'string' || by.trim() === '') throw new StoreError('applying a suppression needs who did it');
-    const at = now === undefined ? new Date().toISOString() : iso(now, 'now');
+    const at = isoNow(now);
     return this.withTransaction(async (client): Promise<string[]> => {
       const found = await client.query<SuppressionRow>('SELECT * FROM suppressions WHERE id = $1 FOR UPDATE', [id]);
       if (!found.rows[0]) throw new StoreError(`no suppression ${id}`);
@@ -790,7 +592,7 @@ export class PostgresStore implements AlertStore {
   }
 
   async recordVisit(user: string, now?: string): Promise<string | undefined> {
-    const at = now === undefined ? new Date().toISOString() : iso(now, 'now');
+    const at = isoNow(now);
     // The CTE reads the row as it was before this statement: the previous visit.
     const { rows } = await this.query<{ previous: string | null }>(
       `WITH before AS (SELECT at FROM dashboard_visits WHERE user_name = $1)
@@ -804,35 +606,24 @@ export class PostgresStore implements AlertStore {
     const p = new Params();
     const where = whereOf(filter, p);
     const { rows } = await this.query<{ state: TriageState; n: number }>(`SELECT a.state AS state, count(*)::int AS n FROM alerts a ${where} GROUP BY a.state`, p.values);
-    const counts = Object.fromEntries(TRIAGE_STATES.map((s) => [s, 0])) as Record<TriageState, number>;
+    const counts = zeroCounts();
     for (const r of rows) counts[r.state] = r.n;
     return counts;
   }
 
   async addSuppression(s: Omit<Suppression, 'id' | 'hits' | 'createdAt'> & { createdAt?: string }): Promise<Suppression> {
-    validateSuppression(s);
-    const suppression: Suppression = {
-      id: randomUUID(),
-      scope: { ...s.scope },
-      reason: s.reason,
-      author: s.author,
-      createdAt: s.createdAt === undefined ? new Date().toISOString() : iso(s.createdAt, 'createdAt'),
-      ...(s.expiresAt !== undefined ? { expiresAt: iso(s.expiresAt, 'expiresAt') } : {}),
-      hits: 0,
-    };
-    const { ruleId, application, actor, resource, tenant } = suppression.scope;
+    const suppression = newSuppression(s);
     await this.query(
       `INSERT INTO suppressions (id, rule_id, application, actor, resource, tenant, reason, author, created_at, expires_at, hits)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0)`,
-      [suppression.id, ruleId ?? null, application ?? null, actor ?? null, resource ?? null, tenant ?? null,
-        suppression.reason, suppression.author, suppression.createdAt, suppression.expiresAt ?? null],
+      suppressionValues(suppression),
     );
     return suppression;
   }
 
   async listSuppressions(includeExpired = false, now?: string): Promise<Suppression[]> {
     if (includeExpired) return (await this.query<SuppressionRow>('SELECT * FROM suppressions ORDER BY created_at, id')).rows.map(toSuppression);
-    return this.liveSuppressions(now === undefined ? new Date().toISOString() : iso(now, 'now'));
+    return this.liveSuppressions(isoNow(now));
   }
 
   async removeSuppression(id: string): Promise<boolean> {
@@ -840,20 +631,13 @@ export class PostgresStore implements AlertStore {
   }
 
   async dueDeliveries(sink: string, now: string, limit: number): Promise<(OutboxEntry & { alert: Alert })[]> {
-    const { rows } = await this.query<{ sink: string; alert_id: string; attempts: number; next_attempt_at: string; last_error: string | null; alert: string }>(
+    const { rows } = await this.query<DueRow>(
       `SELECT o.sink, o.alert_id, o.attempts, o.next_attempt_at, o.last_error, a.alert
          FROM outbox o JOIN alerts a ON a.id = o.alert_id
         WHERE o.sink = $1 AND o.next_attempt_at <= $2 ORDER BY o.next_attempt_at, o.seq LIMIT $3`,
       [sink, iso(now, 'now'), Math.max(0, Math.floor(limit))],
     );
-    return rows.map((r) => ({
-      sink: r.sink,
-      alertId: r.alert_id,
-      attempts: r.attempts,
-      nextAttemptAt: r.next_attempt_at,
-      ...(r.last_error !== null ? { lastError: r.last_error } : {}),
-      alert: JSON.parse(r.alert) as Alert,
-    }));
+    return rows.map(toDueDelivery);
   }
 
   async markDelivered(sink: string, alertId: string, now: string): Promise<void> {
@@ -880,9 +664,9 @@ export class PostgresStore implements AlertStore {
 
   /** Deliveries made to a sink, oldest first (not in AlertStore: for `appwatch status` and tests). */
   async deliveries(sink: string): Promise<{ alertId: string; deliveredAt: string; attempts: number }[]> {
-    const { rows } = await this.query<{ alert_id: string; delivered_at: string; attempts: number }>(
+    const { rows } = await this.query<DeliveryRow>(
       'SELECT alert_id, delivered_at, attempts FROM deliveries WHERE sink = $1 ORDER BY delivered_at, seq', [sink]);
-    return rows.map((r) => ({ alertId: r.alert_id, deliveredAt: r.delivered_at, attempts: r.attempts }));
+    return rows.map(toDelivery);
   }
 
   async recordSourceHealth(source: string, health: SourceHealth): Promise<void> {

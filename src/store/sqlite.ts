@@ -6,168 +6,40 @@
  *
  * Times are written as ISO-8601 UTC with milliseconds (normalised on the way in) so SQL compares them as text.
  */
-import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Alert } from '../alerts/types.js';
 import { severityRank } from '../model/severity.js';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from './migrations/sqlite.js';
-import { firstMatch, scopeMatcher, validateSuppression } from './suppression.js';
 import {
-  CLOSE_REASONS,
-  TRIAGE_STATES,
-  type AlertFilter,
-  type AlertStore,
-  type AuditFilter,
-  type CloseReason,
-  type CommitBatch,
-  type CommitResult,
-  type OutboxEntry,
-  type SourceHealth,
-  type StoredAlert,
-  type Suppression,
-  type SuppressionPreview,
-  type SuppressionScope,
-  type TriageAction,
-  type TriageAuditEntry,
-  type TriageChange,
-  type TriageResult,
-  type TriageState,
+  alertTime, checkedChange, checkSettableState, iso, isoNow, newSuppression, planTriage, previewMatcher, stateChangeAudit,
+  StoreError, suppressionValues, tallyPreview, toAuditEntry, toDelivery, toDueDelivery, toStoredAlert, toSuppression, zeroCounts,
+  type AlertRow, type AuditInput, type AuditRow, type DeliveryRow, type DueRow, type HistoryInput, type HistoryRow,
+  type SuppressionRow, type TriageRow,
+} from './rows.js';
+import { firstMatch, scopeMatcher } from './suppression.js';
+import {
+  TRIAGE_STATES, type AlertFilter, type AlertStore, type AuditFilter, type CommitBatch, type CommitResult, type OutboxEntry,
+  type SourceHealth, type StoredAlert, type Suppression, type SuppressionPreview, type SuppressionScope, type TriageAuditEntry,
+  type TriageChange, type TriageResult, type TriageState,
 } from './types.js';
+
+export { StoreError } from './rows.js';
 
 export const DEFAULT_STORE_PATH = './.appwatch/appwatch.db';
 
-/** A store that cannot be opened or used as asked (newer schema, not a database, bad time); message names the file. */
-export class StoreError extends Error {}
-
 const BUSY_TIMEOUT_MS = 10_000;
 
-function iso(value: string, what: string): string {
-  const t = Date.parse(value);
-  if (!Number.isFinite(t)) throw new StoreError(`${what} is not a time: ${value}`);
-  return new Date(t).toISOString();
-}
-
-/** An alert's own time, normalised when it parses (alerts from the pipeline always do), else kept as written. */
-function alertTime(value: string): string {
-  const t = Date.parse(value);
-  return Number.isFinite(t) ? new Date(t).toISOString() : value;
-}
-
-interface AlertRow {
-  id: string;
-  tenant: string;
-  state: TriageState;
-  suppression_id: string | null;
-  first_seen: string;
-  updated_at: string;
-  alert: string;
-  history: string;
-  assignee: string | null;
-  close_reason: CloseReason | null;
-}
-
-interface SuppressionRow {
-  id: string;
-  rule_id: string | null;
-  application: string | null;
-  actor: string | null;
-  resource: string | null;
-  tenant: string | null;
-  reason: string;
-  author: string;
-  created_at: string;
-  expires_at: string | null;
-  hits: number;
-}
+/** An alert row as SQLite returns it: the history is JSON text. */
+type SqliteAlertRow = Omit<AlertRow, 'history'> & { history: string };
 
 const ALERT_COLUMNS = `a.id, a.tenant, a.state, a.suppression_id, a.first_seen, a.updated_at, a.alert, a.assignee, a.close_reason,
   (SELECT json_group_array(json_object('at', h.at, 'state', h.state, 'by', h.by, 'note', h.note) ORDER BY h.seq)
      FROM alert_history h WHERE h.alert_id = a.id) AS history`;
 
-function toStoredAlert(row: AlertRow): StoredAlert {
-  const history = (JSON.parse(row.history) as { at: string; state: TriageState; by: string | null; note: string | null }[]).map((h) => ({
-    at: h.at,
-    state: h.state,
-    ...(h.by !== null ? { by: h.by } : {}),
-    ...(h.note !== null ? { note: h.note } : {}),
-  }));
-  return {
-    alert: JSON.parse(row.alert) as Alert,
-    tenant: row.tenant,
-    state: row.state,
-    ...(row.suppression_id !== null ? { suppressionId: row.suppression_id } : {}),
-    firstSeen: row.first_seen,
-    updatedAt: row.updated_at,
-    history,
-    ...(row.assignee !== null ? { assignee: row.assignee } : {}),
-    ...(row.close_reason !== null ? { closeReason: row.close_reason } : {}),
-  };
-}
-
-interface AuditRow {
-  seq: number;
-  alert_id: string;
-  at: string;
-  by: string | null;
-  action: TriageAction;
-  from_value: string | null;
-  to_value: string | null;
-  note: string | null;
-  suppression_id: string | null;
-}
-
-function toAuditEntry(row: AuditRow): TriageAuditEntry {
-  return {
-    seq: row.seq,
-    alertId: row.alert_id,
-    at: row.at,
-    ...(row.by !== null ? { by: row.by } : {}),
-    action: row.action,
-    ...(row.from_value !== null ? { from: row.from_value } : {}),
-    ...(row.to_value !== null ? { to: row.to_value } : {}),
-    ...(row.note !== null ? { note: row.note } : {}),
-    ...(row.suppression_id !== null ? { suppressionId: row.suppression_id } : {}),
-  };
-}
-
-/** Bounds on what people type, so one request cannot bloat every later read of the alert. */
-const MAX_NOTE = 10_000;
-const MAX_ASSIGNEE = 200;
-
-/** A triage change checked once for a whole bulk request (throws StoreError, nothing written). */
-function checkedChange(change: TriageChange, by: string): { state?: TriageChange['state']; closeReason?: CloseReason; assignee?: string | null; note?: string } {
-  if (typeof by !== 'string' || by.trim() === '') throw new StoreError('a triage change needs who made it');
-  const { state, closeReason } = change;
-  if (state !== undefined && !['new', 'acknowledged', 'resolved'].includes(state)) throw new StoreError(`cannot set triage state ${String(state)}`);
-  if (closeReason !== undefined && !(CLOSE_REASONS as readonly string[]).includes(closeReason)) throw new StoreError(`unknown close reason ${String(closeReason)} (reasons: ${CLOSE_REASONS.join(', ')})`);
-  if (state === 'resolved' && closeReason === undefined) throw new StoreError(`resolving needs a close reason (${CLOSE_REASONS.join(', ')})`);
-  if (closeReason !== undefined && state !== 'resolved') throw new StoreError('a close reason goes with resolving');
-  const assignee = change.assignee === undefined ? undefined : change.assignee === null || change.assignee.trim() === '' ? null : change.assignee.trim();
-  if (typeof assignee === 'string' && assignee.length > MAX_ASSIGNEE) throw new StoreError(`an assignee is at most ${MAX_ASSIGNEE} characters`);
-  const note = change.note === undefined || change.note.trim() === '' ? undefined : change.note;
-  if (note !== undefined && note.length > MAX_NOTE) throw new StoreError(`a note is at most ${MAX_NOTE} characters`);
-  if (state === undefined && assignee === undefined && note === undefined) throw new StoreError('a triage change needs a state, an assignee or a note');
-  return { ...(state ? { state } : {}), ...(closeReason ? { closeReason } : {}), ...(assignee !== undefined ? { assignee } : {}), ...(note !== undefined ? { note } : {}) };
-}
-
-function toSuppression(row: SuppressionRow): Suppression {
-  const scope: Suppression['scope'] = {};
-  if (row.rule_id !== null) scope.ruleId = row.rule_id;
-  if (row.application !== null) scope.application = row.application;
-  if (row.actor !== null) scope.actor = row.actor;
-  if (row.resource !== null) scope.resource = row.resource;
-  if (row.tenant !== null) scope.tenant = row.tenant;
-  return {
-    id: row.id,
-    scope,
-    reason: row.reason,
-    author: row.author,
-    createdAt: row.created_at,
-    ...(row.expires_at !== null ? { expiresAt: row.expires_at } : {}),
-    hits: row.hits,
-  };
+function toStored(row: SqliteAlertRow): StoredAlert {
+  return toStoredAlert({ ...row, history: JSON.parse(row.history) as HistoryRow[] });
 }
 
 /** WHERE clause and parameters for an alert filter (shared by list and count). */
@@ -338,75 +210,53 @@ export class SqliteStore implements AlertStore {
   }
 
   async getAlert(id: string): Promise<StoredAlert | undefined> {
-    const row = this.stmt(`SELECT ${ALERT_COLUMNS} FROM alerts a WHERE a.id = ?`).get(id) as AlertRow | undefined;
-    return row ? toStoredAlert(row) : undefined;
+    const row = this.stmt(`SELECT ${ALERT_COLUMNS} FROM alerts a WHERE a.id = ?`).get(id) as SqliteAlertRow | undefined;
+    return row ? toStored(row) : undefined;
   }
 
   async listAlerts(filter: AlertFilter = {}): Promise<StoredAlert[]> {
     const where = whereOf(filter, true);
     // LIMIT -1 is no limit in SQLite; a parameter keeps one prepared statement per filter shape.
     const limit = filter.limit !== undefined && filter.limit >= 0 ? Math.floor(filter.limit) : -1;
-    const rows = this.stmt(`SELECT ${ALERT_COLUMNS} FROM alerts a ${where.sql} ORDER BY a.time DESC, a.id LIMIT ?`).all(...where.params, limit) as AlertRow[];
-    return rows.map(toStoredAlert);
+    const rows = this.stmt(`SELECT ${ALERT_COLUMNS} FROM alerts a ${where.sql} ORDER BY a.time DESC, a.id LIMIT ?`).all(...where.params, limit) as SqliteAlertRow[];
+    return rows.map(toStored);
   }
 
   async setAlertState(id: string, state: Exclude<TriageState, 'suppressed'>, by?: string, note?: string, now?: string): Promise<boolean> {
-    // Suppressed is only ever set by a suppression at commit time; refuse it from JavaScript callers too.
-    if (!['new', 'acknowledged', 'resolved'].includes(state)) throw new StoreError(`cannot set triage state ${String(state)}`);
-    const at = now === undefined ? new Date().toISOString() : iso(now, 'now');
+    checkSettableState(state);
+    const at = isoNow(now);
     const current = this.stmt('SELECT state, close_reason FROM alerts WHERE id = ?');
     const update = this.stmt('UPDATE alerts SET state = ?, updated_at = ?, close_reason = CASE WHEN ? = \'resolved\' THEN close_reason END WHERE id = ?');
-    const append = this.stmt('INSERT INTO alert_history (alert_id, at, state, by, note) VALUES (?, ?, ?, ?, ?)');
     return this.db.transaction(() => {
-      const before = current.get(id) as { state: TriageState; close_reason: CloseReason | null } | undefined;
+      const before = current.get(id) as Omit<TriageRow, 'assignee'> | undefined;
       if (!before) return false;
       update.run(state, at, state, id);
-      append.run(id, at, state, by ?? null, note ?? null);
-      // The same change in the audit (the CLI's ack/resolve are triage too); reopening drops the close reason.
-      this.audit(id, at, by, 'state', before.state, state, note);
-      if (state !== 'resolved' && before.close_reason !== null) this.audit(id, at, by, 'close_reason', before.close_reason, undefined);
+      this.appendHistory({ alertId: id, at, state, by, note });
+      for (const entry of stateChangeAudit(id, before, state, at, by, note)) this.appendAudit(entry);
       return true;
     }).immediate();
   }
 
-  private audit(alertId: string, at: string, by: string | undefined, action: TriageAction, from: string | null | undefined, to: string | null | undefined, note?: string, suppressionId?: string): void {
+  private appendHistory(h: HistoryInput): void {
+    this.stmt('INSERT INTO alert_history (alert_id, at, state, by, note) VALUES (?, ?, ?, ?, ?)').run(h.alertId, h.at, h.state, h.by ?? null, h.note ?? null);
+  }
+
+  private appendAudit(e: AuditInput): void {
     this.stmt('INSERT INTO triage_audit (alert_id, at, by, action, from_value, to_value, note, suppression_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(alertId, at, by ?? null, action, from ?? null, to ?? null, note ?? null, suppressionId ?? null);
+      .run(e.alertId, e.at, e.by ?? null, e.action, e.from ?? null, e.to ?? null, e.note ?? null, e.suppressionId ?? null);
   }
 
   async triage(ids: readonly string[], change: TriageChange, by: string, now?: string): Promise<TriageResult> {
     const c = checkedChange(change, by);
-    const at = now === undefined ? new Date().toISOString() : iso(now, 'now');
+    const at = isoNow(now);
     const current = this.stmt('SELECT state, assignee, close_reason FROM alerts WHERE id = ?');
     const update = this.stmt('UPDATE alerts SET state = ?, assignee = ?, close_reason = ?, updated_at = ? WHERE id = ?');
-    const history = this.stmt('INSERT INTO alert_history (alert_id, at, state, by, note) VALUES (?, ?, ?, ?, ?)');
     return this.db.transaction((): TriageResult => {
-      const result: TriageResult = { changed: [], unchanged: [], unknown: [] };
-      for (const id of new Set(ids)) {
-        const before = current.get(id) as { state: TriageState; assignee: string | null; close_reason: CloseReason | null } | undefined;
-        if (!before) {
-          result.unknown.push(id);
-          continue;
-        }
-        const state = c.state ?? before.state;
-        const closeReason = c.state === undefined ? before.close_reason : c.state === 'resolved' ? c.closeReason ?? null : null;
-        const assignee = c.assignee === undefined ? before.assignee : c.assignee;
-        const stateChanged = state !== before.state;
-        const changed = stateChanged || closeReason !== before.close_reason || assignee !== before.assignee || c.note !== undefined;
-        if (!changed) {
-          result.unchanged.push(id);
-          continue;
-        }
-        update.run(state, assignee, closeReason, at, id);
-        // A note given with a state change belongs to that change (as in the history); alone, it is its own entry.
-        if (stateChanged) {
-          history.run(id, at, state, by, c.note ?? null);
-          this.audit(id, at, by, 'state', before.state, state, c.note);
-        }
-        if (closeReason !== before.close_reason) this.audit(id, at, by, 'close_reason', before.close_reason, closeReason);
-        if (assignee !== before.assignee) this.audit(id, at, by, 'assignee', before.assignee, assignee);
-        if (c.note !== undefined && !stateChanged) this.audit(id, at, by, 'note', undefined, undefined, c.note);
-        result.changed.push(id);
+      const { result, steps } = planTriage(ids, (id) => current.get(id) as TriageRow | undefined, c, at, by);
+      for (const step of steps) {
+        update.run(step.state, step.assignee, step.closeReason, at, step.id);
+        if (step.history) this.appendHistory(step.history);
+        for (const entry of step.audit) this.appendAudit(entry);
       }
       return result;
     }).immediate();
@@ -431,9 +281,7 @@ export class SqliteStore implements AlertStore {
   }
 
   async previewSuppression(scope: SuppressionScope, limit = 100): Promise<SuppressionPreview> {
-    // The same checks as saving (with a stand-in reason): a preview of a scope that cannot be saved is an error too.
-    validateSuppression({ scope, reason: 'preview', author: 'preview' });
-    const matcher = scopeMatcher({ id: 'preview', scope, reason: '', author: '', createdAt: '', hits: 0 });
+    const matcher = previewMatcher(scope);
     // Rule and tenant narrow in SQL; names need the shared matcher (ASCII-only folding), so they are tested here.
     const clauses: string[] = [];
     const params: unknown[] = [];
@@ -441,24 +289,15 @@ export class SqliteStore implements AlertStore {
       clauses.push('a.rule_id = ?');
       params.push(scope.ruleId);
     }
-    const rows = this.stmt(`SELECT ${ALERT_COLUMNS} FROM alerts a ${clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY a.time DESC, a.id`).all(...params) as AlertRow[];
-    const byState = Object.fromEntries(TRIAGE_STATES.map((s) => [s, 0])) as Record<TriageState, number>;
-    const alerts: StoredAlert[] = [];
-    let total = 0;
-    for (const row of rows) {
-      if (!matcher.matches(JSON.parse(row.alert) as Alert, row.tenant)) continue;
-      total += 1;
-      byState[row.state] += 1;
-      if (alerts.length < Math.max(0, limit)) alerts.push(toStoredAlert(row));
-    }
-    return { total, byState, alerts };
+    const rows = this.stmt(`SELECT ${ALERT_COLUMNS} FROM alerts a ${clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY a.time DESC, a.id`).all(...params) as SqliteAlertRow[];
+    const { total, byState, shown } = tallyPreview(rows, matcher, limit);
+    return { total, byState, alerts: shown.map(toStored) };
   }
 
   async applySuppression(id: string, by: string, now?: string): Promise<string[]> {
     if (typeof by !== 'string' || by.trim() === '') throw new StoreError('applying a suppression needs who did it');
-    const at = now === undefined ? new Date().toISOString() : iso(now, 'now');
+    const at = isoNow(now);
     const suppress = this.stmt('UPDATE alerts SET state = \'suppressed\', suppression_id = ?, updated_at = ? WHERE id = ?');
-    const history = this.stmt('INSERT INTO alert_history (alert_id, at, state, by, note) VALUES (?, ?, \'suppressed\', ?, ?)');
     return this.db.transaction((): string[] => {
       const row = this.stmt('SELECT * FROM suppressions WHERE id = ?').get(id) as SuppressionRow | undefined;
       if (!row) throw new StoreError(`no suppression ${id}`);
@@ -470,8 +309,8 @@ export class SqliteStore implements AlertStore {
       for (const a of open) {
         if (!matcher.matches(JSON.parse(a.alert) as Alert, a.tenant)) continue;
         suppress.run(id, at, a.id);
-        history.run(a.id, at, by, suppression.reason);
-        this.audit(a.id, at, by, 'state', a.state, 'suppressed', suppression.reason, id);
+        this.appendHistory({ alertId: a.id, at, state: 'suppressed', by, note: suppression.reason });
+        this.appendAudit({ alertId: a.id, at, by, action: 'state', from: a.state, to: 'suppressed', note: suppression.reason, suppressionId: id });
         hit.push(a.id);
       }
       if (hit.length > 0) this.stmt('UPDATE suppressions SET hits = hits + ? WHERE id = ?').run(hit.length, id);
@@ -480,7 +319,7 @@ export class SqliteStore implements AlertStore {
   }
 
   async recordVisit(user: string, now?: string): Promise<string | undefined> {
-    const at = now === undefined ? new Date().toISOString() : iso(now, 'now');
+    const at = isoNow(now);
     return this.db.transaction(() => {
       const before = this.stmt('SELECT at FROM dashboard_visits WHERE user = ?').get(user) as { at: string } | undefined;
       this.stmt('INSERT INTO dashboard_visits (user, at) VALUES (?, ?) ON CONFLICT (user) DO UPDATE SET at = excluded.at').run(user, at);
@@ -491,34 +330,21 @@ export class SqliteStore implements AlertStore {
   async countAlerts(filter: AlertFilter = {}): Promise<Record<TriageState, number>> {
     const where = whereOf(filter, true);
     const rows = this.stmt(`SELECT a.state AS state, count(*) AS n FROM alerts a ${where.sql} GROUP BY a.state`).all(...where.params) as { state: TriageState; n: number }[];
-    const counts = Object.fromEntries(TRIAGE_STATES.map((s) => [s, 0])) as Record<TriageState, number>;
+    const counts = zeroCounts();
     for (const r of rows) counts[r.state] = r.n;
     return counts;
   }
 
   async addSuppression(s: Omit<Suppression, 'id' | 'hits' | 'createdAt'> & { createdAt?: string }): Promise<Suppression> {
-    validateSuppression(s);
-    const suppression: Suppression = {
-      id: randomUUID(),
-      scope: { ...s.scope },
-      reason: s.reason,
-      author: s.author,
-      createdAt: s.createdAt === undefined ? new Date().toISOString() : iso(s.createdAt, 'createdAt'),
-      ...(s.expiresAt !== undefined ? { expiresAt: iso(s.expiresAt, 'expiresAt') } : {}),
-      hits: 0,
-    };
-    const { ruleId, application, actor, resource, tenant } = suppression.scope;
+    const suppression = newSuppression(s);
     this.stmt(`INSERT INTO suppressions (id, rule_id, application, actor, resource, tenant, reason, author, created_at, expires_at, hits)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`).run(
-      suppression.id, ruleId ?? null, application ?? null, actor ?? null, resource ?? null, tenant ?? null,
-      suppression.reason, suppression.author, suppression.createdAt, suppression.expiresAt ?? null,
-    );
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`).run(...suppressionValues(suppression));
     return suppression;
   }
 
   async listSuppressions(includeExpired = false, now?: string): Promise<Suppression[]> {
     if (includeExpired) return (this.stmt('SELECT * FROM suppressions ORDER BY created_at, id').all() as SuppressionRow[]).map(toSuppression);
-    return this.liveSuppressions(now === undefined ? new Date().toISOString() : iso(now, 'now'));
+    return this.liveSuppressions(isoNow(now));
   }
 
   async removeSuppression(id: string): Promise<boolean> {
@@ -529,15 +355,8 @@ export class SqliteStore implements AlertStore {
     const rows = this.stmt(`SELECT o.sink, o.alert_id, o.attempts, o.next_attempt_at, o.last_error, a.alert
       FROM outbox o JOIN alerts a ON a.id = o.alert_id
       WHERE o.sink = ? AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.rowid LIMIT ?`)
-      .all(sink, iso(now, 'now'), Math.max(0, Math.floor(limit))) as { sink: string; alert_id: string; attempts: number; next_attempt_at: string; last_error: string | null; alert: string }[];
-    return rows.map((r) => ({
-      sink: r.sink,
-      alertId: r.alert_id,
-      attempts: r.attempts,
-      nextAttemptAt: r.next_attempt_at,
-      ...(r.last_error !== null ? { lastError: r.last_error } : {}),
-      alert: JSON.parse(r.alert) as Alert,
-    }));
+      .all(sink, iso(now, 'now'), Math.max(0, Math.floor(limit))) as DueRow[];
+    return rows.map(toDueDelivery);
   }
 
   async markDelivered(sink: string, alertId: string, now: string): Promise<void> {
@@ -563,8 +382,8 @@ export class SqliteStore implements AlertStore {
 
   /** Deliveries made to a sink, oldest first (not in AlertStore: for `appwatch status` and tests). */
   async deliveries(sink: string): Promise<{ alertId: string; deliveredAt: string; attempts: number }[]> {
-    const rows = this.stmt('SELECT alert_id, delivered_at, attempts FROM deliveries WHERE sink = ? ORDER BY delivered_at, rowid').all(sink) as { alert_id: string; delivered_at: string; attempts: number }[];
-    return rows.map((r) => ({ alertId: r.alert_id, deliveredAt: r.delivered_at, attempts: r.attempts }));
+    const rows = this.stmt('SELECT alert_id, delivered_at, attempts FROM deliveries WHERE sink = ? ORDER BY delivered_at, rowid').all(sink) as DeliveryRow[];
+    return rows.map(toDelivery);
   }
 
   async recordSourceHealth(source: string, health: SourceHealth): Promise<void> {
