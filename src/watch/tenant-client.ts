@@ -10,7 +10,7 @@ import { authorityHost, graphEndpoint } from '../posture/graph/endpoint.js';
 
 export class TenantAuthError extends Error {}
 
-export function tenantGraphClient(tenant: TenantConfig, options: Pick<GraphClientOptions, 'onRetry' | 'userAgent' | 'timeoutMs'> & { requestsPer10Seconds?: number } = {}): GraphClient {
+export function tenantGraphClient(tenant: TenantConfig, options: Pick<GraphClientOptions, 'onRetry' | 'userAgent' | 'timeoutMs' | 'admit'> & { requestsPer10Seconds?: number } = {}): GraphClient {
   const auth = tenant.auth ?? {};
   const secret = (name: string | undefined, what: string): string | undefined => {
     if (!name) return undefined;

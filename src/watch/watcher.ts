@@ -10,7 +10,7 @@ import type { AppwatchConfig, TenantConfig } from '../config/config.js';
 import type { Ruleset } from '../detect/ruleset.js';
 import type { CanonicalEvent } from '../model/event.js';
 import { GraphError, type GraphClient } from '../posture/graph/client.js';
-import type { AlertStore, SourceHealth } from '../store/types.js';
+import { LeaseLostError, type AlertStore, type CommitBatch, type SourceHealth } from '../store/types.js';
 import { TenantEngine, type EngineState } from './engine.js';
 import { pollDiagnosticFolder, type FolderCheckpoint } from './folder-source.js';
 import { pollGraphLog, streamsOf, type GraphLogCheckpoint, type LogStream } from './graph-logs.js';
@@ -40,7 +40,10 @@ export interface WatcherOptions {
 
 export interface CycleSummary { events: number; alerts: number; suppressed: number; duplicates: number; errors: number }
 
-const tenantKey = (t: TenantConfig): string => t.name ?? t.id;
+export const emptySummary = (): CycleSummary => ({ events: 0, alerts: 0, suppressed: 0, duplicates: 0, errors: 0 });
+
+/** The name a tenant's alerts, checkpoints, state and lease are stored under. */
+export const tenantKey = (t: TenantConfig): string => t.name ?? t.id;
 
 /** What a failed poll means for the user, in words: a 403 on sign-ins is usually a licence, not an empty log. */
 export function explainPollError(stream: string, error: unknown): { message: string; gap?: string } {
@@ -83,13 +86,13 @@ export class Watcher {
   }
 
   /** Runs the detections on a batch and commits everything it changes in one transaction. */
-  private async commit(tenant: TenantConfig, source: string, events: CanonicalEvent[], checkpoint: unknown, summary: CycleSummary): Promise<void> {
+  private async commit(tenant: TenantConfig, source: string, events: CanonicalEvent[], checkpoint: unknown, summary: CycleSummary, lease?: CommitBatch['lease']): Promise<void> {
     const key = tenantKey(tenant);
     const engine = await this.engine(tenant);
     const alerts = events.length > 0 ? await engine.process(events) : [];
     const result = await this.options.store.commitBatch({
       tenant: key, alerts, checkpoints: { [source]: checkpoint }, state: { [`${key}/engine`]: engine.state() },
-      sinksFor: this.options.sinksFor, now: new Date(this.now()).toISOString(),
+      sinksFor: this.options.sinksFor, now: new Date(this.now()).toISOString(), ...(lease ? { lease } : {}),
     });
     summary.events += events.length;
     summary.alerts += result.inserted.length;
@@ -113,59 +116,75 @@ export class Watcher {
 
   /** One pass over every tenant and source. */
   async pollOnce(): Promise<CycleSummary> {
-    const summary: CycleSummary = { events: 0, alerts: 0, suppressed: 0, duplicates: 0, errors: 0 };
+    const summary = emptySummary();
+    for (const tenant of this.options.config.tenants ?? []) await this.pollTenant(tenant, summary);
+    await this.options.deliver();
+    return summary;
+  }
+
+  /**
+   * Forgets a tenant's engine, so the next poll loads its state from the store: a fleet worker does this when it
+   * claims a tenant, because the worker that polled it last may have moved its baseline and windows on.
+   */
+  forgetTenant(tenant: TenantConfig): void {
+    this.engines.delete(tenantKey(tenant));
+  }
+
+  /**
+   * Every source of one tenant. With a lease (fleet mode), each commit is fenced by it: a worker that lost the
+   * lease gets LeaseLostError from the store, which ends this tenant's poll at once (the new holder re-reads).
+   */
+  async pollTenant(tenant: TenantConfig, summary: CycleSummary, lease?: CommitBatch['lease']): Promise<void> {
     const poll = { ...DEFAULT_POLL, ...this.options.config.poll };
-    for (const tenant of this.options.config.tenants ?? []) {
-      const key = tenantKey(tenant);
-      for (const source of tenant.sources) {
-        if (typeof source === 'object') {
-          // Streams are consumed, not polled (src/stream/).
-          if (!('diagnosticFolder' in source)) continue;
-          const name = `${key}/folder:${source.diagnosticFolder}`;
-          try {
-            const checkpoint = (await this.options.store.getCheckpoint(name)) as FolderCheckpoint | undefined;
-            const result = await pollDiagnosticFolder(source.diagnosticFolder, checkpoint);
-            for (const issue of result.skipped.slice(0, 20)) this.options.log.warn(`${issue.file}:${issue.line}: skipped: ${issue.reason}`);
-            if (result.skipped.length > 20) this.options.log.warn(`${name}: ${result.skipped.length - 20} more skipped lines`);
-            await this.commit(tenant, name, result.events, result.checkpoint, summary);
-            const newest = result.events.at(-1)?.appwatch.time;
-            await this.health(name, { lastSuccess: new Date(this.now()).toISOString(), ...(newest ? { newestEvent: newest } : {}), ...(result.skipped.length > 0 ? { lastError: `${result.skipped.length} lines skipped in the last poll` } : {}) });
-          } catch (error) {
-            summary.errors++;
-            this.options.log.error(`${name}: ${(error as Error).message}`);
-            await this.health(name, { lastError: (error as Error).message });
-          }
-          continue;
+    const key = tenantKey(tenant);
+    for (const source of tenant.sources) {
+      if (typeof source === 'object') {
+        // Streams are consumed, not polled (src/stream/).
+        if (!('diagnosticFolder' in source)) continue;
+        const name = `${key}/folder:${source.diagnosticFolder}`;
+        try {
+          const checkpoint = (await this.options.store.getCheckpoint(name)) as FolderCheckpoint | undefined;
+          const result = await pollDiagnosticFolder(source.diagnosticFolder, checkpoint);
+          for (const issue of result.skipped.slice(0, 20)) this.options.log.warn(`${issue.file}:${issue.line}: skipped: ${issue.reason}`);
+          if (result.skipped.length > 20) this.options.log.warn(`${name}: ${result.skipped.length - 20} more skipped lines`);
+          await this.commit(tenant, name, result.events, result.checkpoint, summary, lease);
+          const newest = result.events.at(-1)?.appwatch.time;
+          await this.health(name, { lastSuccess: new Date(this.now()).toISOString(), ...(newest ? { newestEvent: newest } : {}), ...(result.skipped.length > 0 ? { lastError: `${result.skipped.length} lines skipped in the last poll` } : {}) });
+        } catch (error) {
+          if (error instanceof LeaseLostError) throw error;
+          summary.errors++;
+          this.options.log.error(`${name}: ${(error as Error).message}`);
+          await this.health(name, { lastError: (error as Error).message });
         }
-        for (const stream of streamsOf(source)) {
-          const name = `${key}/${stream}`;
-          try {
-            const client = this.client(tenant);
-            const throttledBefore = client.stats.throttled;
-            const checkpoint = (await this.options.store.getCheckpoint(name)) as GraphLogCheckpoint | undefined;
-            const result = await pollGraphLog(client, stream as LogStream, checkpoint, {
-              overlapMs: poll.overlapMinutes * 60_000,
-              firstFromMs: this.now() - poll.lookbackMinutes * 60_000,
-            });
-            for (const r of result.rejected) this.options.log.warn(`${name}: record ${r.id ?? '?'} skipped: ${r.reason}`);
-            await this.commit(tenant, name, result.events, result.checkpoint, summary);
-            const previous = (await this.options.store.sourceHealth())[name];
-            await this.health(name, {
-              lastSuccess: new Date(this.now()).toISOString(), ...(result.checkpoint.newest ? { newestEvent: result.checkpoint.newest } : {}),
-              throttled: (previous?.throttled ?? 0) + (client.stats.throttled - throttledBefore),
-              ...(result.rejected.length > 0 ? { lastError: `${result.rejected.length} records skipped in the last poll` } : {}),
-            });
-          } catch (error) {
-            summary.errors++;
-            const explained = explainPollError(name, error);
-            this.options.log.error(explained.gap ? `${explained.message} — ${explained.gap}` : explained.message);
-            await this.health(name, { lastError: explained.message, ...(explained.gap ? { gap: explained.gap } : {}) });
-          }
+        continue;
+      }
+      for (const stream of streamsOf(source)) {
+        const name = `${key}/${stream}`;
+        try {
+          const client = this.client(tenant);
+          const throttledBefore = client.stats.throttled;
+          const checkpoint = (await this.options.store.getCheckpoint(name)) as GraphLogCheckpoint | undefined;
+          const result = await pollGraphLog(client, stream as LogStream, checkpoint, {
+            overlapMs: poll.overlapMinutes * 60_000,
+            firstFromMs: this.now() - poll.lookbackMinutes * 60_000,
+          });
+          for (const r of result.rejected) this.options.log.warn(`${name}: record ${r.id ?? '?'} skipped: ${r.reason}`);
+          await this.commit(tenant, name, result.events, result.checkpoint, summary, lease);
+          const previous = (await this.options.store.sourceHealth())[name];
+          await this.health(name, {
+            lastSuccess: new Date(this.now()).toISOString(), ...(result.checkpoint.newest ? { newestEvent: result.checkpoint.newest } : {}),
+            throttled: (previous?.throttled ?? 0) + (client.stats.throttled - throttledBefore),
+            ...(result.rejected.length > 0 ? { lastError: `${result.rejected.length} records skipped in the last poll` } : {}),
+          });
+        } catch (error) {
+          if (error instanceof LeaseLostError) throw error;
+          summary.errors++;
+          const explained = explainPollError(name, error);
+          this.options.log.error(explained.gap ? `${explained.message} — ${explained.gap}` : explained.message);
+          await this.health(name, { lastError: explained.message, ...(explained.gap ? { gap: explained.gap } : {}) });
         }
       }
     }
-    await this.options.deliver();
-    return summary;
   }
 
   /** Polls every interval until the signal aborts; the current step finishes first. */
@@ -177,8 +196,10 @@ export class Watcher {
       onCycle?.(summary);
       const wait = Math.max(0, interval - (this.now() - started));
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
-        signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+        // One listener per wait, removed when the wait ends (a listener per cycle would pile up for ever).
+        const onAbort = (): void => { clearTimeout(timer); resolve(); };
+        const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, wait);
+        signal.addEventListener('abort', onAbort, { once: true });
       });
     }
   }

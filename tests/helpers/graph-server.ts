@@ -39,7 +39,13 @@ export interface Fault {
   times?: number;
 }
 
-export interface RecordedRequest { method: string; url: string; route: string; authorization?: string; at: number; inBatch: boolean }
+export interface RecordedRequest {
+  method: string; url: string; route: string; authorization?: string; at: number; inBatch: boolean;
+  /** The client's User-Agent (a fleet worker names itself and its lease there). */
+  userAgent?: string;
+  /** When the answer was sent (after `latencyMs`). */
+  doneAt?: number;
+}
 
 export interface GraphServer {
   url: string;
@@ -71,7 +77,7 @@ function project(item: Json, select: string | null): Json {
 
 interface Answer { status: number; body: Json; headers?: Record<string, string> }
 
-export async function startGraphServer(tenant: GraphTenant, options: { token: string; pageSize?: number; faults?: Record<string, Fault> }): Promise<GraphServer> {
+export async function startGraphServer(tenant: GraphTenant, options: { token: string; pageSize?: number; faults?: Record<string, Fault>; latencyMs?: number }): Promise<GraphServer> {
   const pageSize = options.pageSize ?? 100;
   const faults = new Map(Object.entries(options.faults ?? {}));
   const requests: RecordedRequest[] = [];
@@ -203,7 +209,11 @@ export async function startGraphServer(tenant: GraphTenant, options: { token: st
       }
       const a = answer(req.method ?? 'GET', req.url ?? '/', body, false, req.headers.authorization);
       if (a === 'hang') return; // never answers
-      send(a);
+      const recorded = requests.at(-1)!;
+      if (req.headers['user-agent']) recorded.userAgent = req.headers['user-agent'];
+      const finish = (): void => { recorded.doneAt = Date.now(); send(a); };
+      if (options.latencyMs) setTimeout(finish, options.latencyMs);
+      else finish();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

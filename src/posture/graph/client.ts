@@ -24,7 +24,13 @@ export interface GraphClientOptions {
   maxRetries?: number;
   /** Longest wait between retries (ms); a longer Retry-After is honoured up to this. */
   maxDelayMs?: number;
-  userAgent?: string;
+  /** Sent with every request; a function is asked each time (a fleet worker names itself and its lease). */
+  userAgent?: string | (() => string);
+  /**
+   * Waits until a request may be sent: a fleet's shared token buckets (per tenant, per app across tenants), kept
+   * in PostgreSQL so that adding workers never adds load on Graph (src/fleet/buckets.ts).
+   */
+  admit?: () => Promise<void>;
   /** Headers sent with every request (e.g. `Prefer: include-unknown-enum-members` for sign-ins). */
   headers?: Record<string, string>;
   /**
@@ -116,6 +122,7 @@ export class GraphClient {
     for (let attempt = 0; ; attempt++) {
       const token = await this.options.tokens.token();
       await this.pace();
+      await this.options.admit?.();
       this.stats.requests++;
       let response: Response;
       try {
@@ -125,7 +132,7 @@ export class GraphClient {
             authorization: `Bearer ${token}`,
             accept: 'application/json',
             ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-            'user-agent': this.options.userAgent ?? 'appwatch',
+            'user-agent': (typeof this.options.userAgent === 'function' ? this.options.userAgent() : this.options.userAgent) ?? 'appwatch',
             ...this.options.headers,
           },
           ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
