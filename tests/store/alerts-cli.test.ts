@@ -4,6 +4,7 @@
  * the filters, show, ack, resolve, suppress, unsuppress, suppressions, and the usage errors (exit 2). One alert
  * carries an attacker's app name (a spreadsheet formula and an ANSI escape) that must come out inert.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -230,5 +231,12 @@ describe('appwatch alerts', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`no alert store at ${missing}`);
     expect((await runCli(['alerts', 'ack', 'x', '--store', missing])).code).toBe(2);
+    // status and report ask about a store too: neither leaves an empty one behind.
+    for (const args of [['status'], ['report', '--out', join(work, 'missing.html')]]) {
+      const other = await runCli([...args, '--store', missing]);
+      expect(other.code, args[0]).toBe(2);
+      expect(other.stderr, args[0]).toContain(`no alert store at ${missing}`);
+    }
+    expect(existsSync(missing)).toBe(false);
   });
 });

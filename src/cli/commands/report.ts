@@ -9,7 +9,7 @@ import { assembleReport } from '../../report/assemble.js';
 import { writeReportHtml } from '../../report/html.js';
 import type { ReportGap } from '../../report/model.js';
 import { existingStore } from './store-source.js';
-import { openStoreAt, STORE_OPTION_HELP } from './store-location.js';
+import { openStoreOrSay, STORE_OPTION_HELP } from './store-location.js';
 import { createReporter } from '../terminal.js';
 import { EXIT, packageVersion } from './common.js';
 
@@ -31,7 +31,11 @@ export function reportCommand(setExit: (code: number) => void): Command {
         return;
       }
       const { where, snapshot } = opened;
-      const store = await openStoreAt(where);
+      const store = await openStoreOrSay(where, reporter);
+      if (!store) {
+        setExit(EXIT.usage);
+        return;
+      }
       try {
         const stored = await store.listAlerts({ ...(options.tenant ? { tenant: options.tenant } : {}), ...(options.since ? { since: options.since } : {}), states: ['new', 'acknowledged', 'resolved', 'suppressed'] });
         const suppressions = new Map((await store.listSuppressions(true)).map((s) => [s.id, s]));

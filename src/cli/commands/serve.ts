@@ -10,12 +10,11 @@ import { loadDashboardAssets } from '../../serve/assets.js';
 import { dashboardLogPath, FileDashboardLog } from '../../serve/log.js';
 import { isLoopback, startDashboard } from '../../serve/server.js';
 import { DEFAULT_SESSION_LIMITS, durationText, Sessions } from '../../serve/session.js';
-import { StoreError } from '../../store/sqlite.js';
 import { loadRuleset } from '../rules-loading.js';
 import { createReporter } from '../terminal.js';
 import { collect, EXIT, packageVersion } from './common.js';
 import { existingStore } from './store-source.js';
-import { openStoreAt, STORE_OPTION_HELP } from './store-location.js';
+import { openStoreOrSay, STORE_OPTION_HELP } from './store-location.js';
 
 interface ServeOptions {
   store?: string;
@@ -102,12 +101,8 @@ export function serveCommand(setExit: (code: number) => void): Command {
       }
       // The built-in rules give the detail pane its guidance (what to look for, references); without them it has none.
       const ruleset = await loadRuleset({ rules: [], builtin: true, placeholders: [] }, config).then((r) => r.ruleset, () => undefined);
-      let store;
-      try {
-        store = await openStoreAt(where);
-      } catch (error) {
-        if (!(error instanceof StoreError)) throw error;
-        reporter.error(error.message);
+      const store = await openStoreOrSay(where, reporter);
+      if (!store) {
         setExit(EXIT.usage);
         return;
       }

@@ -9,7 +9,9 @@ import { dirname, resolve } from 'node:path';
 import { loadConfig, type AppwatchConfig } from '../../config/config.js';
 import { isPostgresUrl, openStore, redactStoreLocation } from '../../store/open.js';
 import { DEFAULT_STORE_PATH } from '../../store/sqlite.js';
+import { StoreError } from '../../store/rows.js';
 import type { AlertStore } from '../../store/types.js';
+import type { Reporter } from '../terminal.js';
 
 export const STORE_OPTION_HELP = `the alert store: a SQLite file, or postgres://… for a fleet (default: store in appwatch.yaml, else ${DEFAULT_STORE_PATH})`;
 
@@ -42,4 +44,18 @@ export function storeExists(where: StoreLocation): boolean {
 
 export function openStoreAt(where: StoreLocation): Promise<AlertStore> {
   return openStore(where.location);
+}
+
+/**
+ * Opens the store, or says on stderr why it cannot (a newer schema, not a database, a server that does not answer:
+ * StoreError, whose message never carries a password) and gives undefined; the caller exits with the usage code.
+ */
+export async function openStoreOrSay(where: StoreLocation, reporter: Reporter): Promise<AlertStore | undefined> {
+  try {
+    return await openStoreAt(where);
+  } catch (error) {
+    if (!(error instanceof StoreError)) throw error;
+    reporter.error(error.message);
+    return undefined;
+  }
 }

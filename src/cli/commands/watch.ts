@@ -20,7 +20,7 @@ import { DEFAULT_POLL, Watcher } from '../../watch/watcher.js';
 import { loadRuleset, reportRuleset } from '../rules-loading.js';
 import { createReporter, inert } from '../terminal.js';
 import { addRuleSetOptions, EXIT, packageVersion } from './common.js';
-import { openStoreAt, storeLocation, STORE_OPTION_HELP } from './store-location.js';
+import { openStoreOrSay, storeExists, storeLocation, STORE_OPTION_HELP } from './store-location.js';
 
 interface StoreOptions { config?: string; store?: string }
 
@@ -62,7 +62,11 @@ export function watchCommand(setExit: (code: number) => void): Command {
       }
       const loaded = await loadRuleset({ rules: options.rules, builtin: options.builtin, placeholders: options.placeholder }, config);
       reportRuleset(loaded, reporter);
-      const store = await openStoreAt(where);
+      const store = await openStoreOrSay(where, reporter);
+      if (!store) {
+        setExit(EXIT.usage);
+        return;
+      }
       const worker = new OutboxWorker(store, sinks);
       // A PostgreSQL store is a fleet: tenants are leased, commits fenced, Graph's limits shared (src/fleet/).
       const pool = store instanceof PostgresStore ? store.pool : undefined;
@@ -189,7 +193,18 @@ export function statusCommand(setExit: (code: number) => void): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (options: StoreOptions & { format: 'table' | 'json' }) => {
       const where = storeLocation(options);
-      const store = await openStoreAt(where);
+      const reporter = createReporter(process.stderr, false);
+      // Asking about a store that is not there must not create an empty one (a typo in --store).
+      if (!storeExists(where)) {
+        reporter.error(`no alert store at ${where.display} (appwatch watch creates it; --store names another)`);
+        setExit(EXIT.usage);
+        return;
+      }
+      const store = await openStoreOrSay(where, reporter);
+      if (!store) {
+        setExit(EXIT.usage);
+        return;
+      }
       try {
         const health = await store.sourceHealth();
         const outbox = await store.outboxDepth();
