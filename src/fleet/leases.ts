@@ -92,13 +92,33 @@ export async function releaseLease(db: Queryable, lease: Lease, nextRunSeconds: 
   return result.rowCount === 1;
 }
 
+/** The lease-table key of a stream partition (never a tenant's name: tenants are claimed by their own key). */
+export const partitionLeaseKey = (stream: string): string => `stream:${stream}`;
+
+/**
+ * Takes a stream partition over for this worker, whoever had it: Kafka's group coordinator decided (the partition
+ * was assigned to us), so there is nothing to wait for; the point is the new fencing token, which makes the commits
+ * of the previous holder fail if it is still running (a zombie that missed the rebalance). Its next run is never
+ * due, so the tenant pollers never claim it.
+ */
+export async function takeOverPartition(db: Queryable, stream: string, owner: string): Promise<Lease> {
+  const result = await db.query(
+    `INSERT INTO fleet_leases (tenant, interval_s, next_run_at, lease_owner, fence) VALUES ($1, 0, 'infinity', $2, 1)
+     ON CONFLICT (tenant) DO UPDATE SET lease_owner = excluded.lease_owner, lease_until = NULL, fence = fleet_leases.fence + 1
+     RETURNING fence`,
+    [partitionLeaseKey(stream), owner],
+  );
+  return { tenant: partitionLeaseKey(stream), owner, fence: Number((result.rows[0] as { fence: string }).fence), until: 'infinity' };
+}
+
 /** Every lease row, for `appwatch status`. */
 export async function listLeases(db: Queryable): Promise<LeaseRow[]> {
   const result = await db.query('SELECT * FROM fleet_leases ORDER BY tenant');
   return result.rows.map((r: Record<string, unknown>) => ({
     tenant: r.tenant as string,
     intervalSeconds: Number(r.interval_s),
-    nextRunAt: isoOf(r.next_run_at)!,
+    // A stream partition's row is never due ('infinity', which pg reads as Infinity).
+    nextRunAt: isoOf(r.next_run_at) ?? 'never',
     ...(r.lease_owner ? { owner: r.lease_owner as string } : {}),
     ...(r.lease_until ? { until: isoOf(r.lease_until)! } : {}),
     fence: Number(r.fence),

@@ -13,14 +13,15 @@
  * The checkpoint makes the engine state exactly-once: messages the broker delivers again (a crash between the store
  * commit and the offset commit, a rebalance) are below the checkpoint and are not fed to the engine a second time,
  * where they would count twice in correlation windows. Alerts are effectively-once on top of that: their ids are
- * deterministic and the store keeps one row per id, so a zombie consumer's late batch only adds `duplicates`.
+ * deterministic and the store keeps one row per id, so a zombie consumer's late batch only adds `duplicates`; on a
+ * fleet store its commit is refused outright (the partition's fencing token, `partitionLease`).
  */
 import type { Alert } from '../alerts/types.js';
 import { inertLine } from '../cli/terminal.js';
 import type { AppwatchConfig, TenantConfig } from '../config/config.js';
 import type { Ruleset } from '../detect/ruleset.js';
 import type { CanonicalEvent } from '../model/event.js';
-import type { AlertStore, SourceHealth } from '../store/types.js';
+import { LeaseLostError, type AlertStore, type SourceHealth } from '../store/types.js';
 import { TenantEngine, type EngineState } from '../watch/engine.js';
 import type { WatchLog } from '../watch/watcher.js';
 import { isStreamSource, type StreamSource } from './config.js';
@@ -69,6 +70,13 @@ export interface StreamRunnerOptions {
   /** Where secrets are read from (default process.env). */
   env?: NodeJS.ProcessEnv;
   now?: () => number;
+  /**
+   * Fleet mode (PostgreSQL): takes a partition over with a new fencing token, given the partition's stream name
+   * (`<tenant>/stream:<topic>:<partition>`). Asked at the first batch after each group join; every commit of the
+   * partition then carries that token, so a consumer that missed a rebalance cannot move the partition's checkpoint
+   * or engine state back.
+   */
+  partitionLease?: (stream: string) => Promise<{ tenant: string; owner: string; fence: number }>;
   /** Builds a source's consumer (default: kafkajs with kafkaClientConfig). Throws StreamConfigError for bad settings. */
   createConsumer?: (tenant: TenantConfig, source: StreamSource, log: WatchLog) => StreamConsumer;
 }
@@ -121,6 +129,8 @@ export class StreamRunner {
   /** Redelivered messages per partition stream, said in one line per run of them rather than one per batch. */
   private readonly replays = new Map<string, { first: string; last: string; count: number; since: number }>();
   private replayTimer?: NodeJS.Timeout;
+  /** Fencing tokens of the partitions taken over since the last group join (fleet mode). */
+  private readonly leases = new Map<string, { tenant: string; owner: string; fence: number }>();
 
   constructor(private readonly options: StreamRunnerOptions) {
     this.now = options.now ?? Date.now;
@@ -147,10 +157,18 @@ export class StreamRunner {
       this.options.log.info(`${tenantKey(tenant)}: consuming ${consumer.label}`);
       await consumer.start((batch) => this.handleBatch(tenant, group, batch), {
         // The store may be busy or closing: health is best effort, never a crash.
-        joined: () => { this.health(name, { lastSuccess: this.iso() }, true).catch(() => undefined); },
+        joined: () => {
+          this.assigned();
+          this.health(name, { lastSuccess: this.iso() }, true).catch(() => undefined);
+        },
         problem: (message) => { this.health(name, { lastError: message }, true).catch(() => undefined); },
       });
     }
+  }
+
+  /** A group join (a new assignment): partitions are taken over again, with new tokens, at their next batch. */
+  assigned(): void {
+    this.leases.clear();
   }
 
   async stop(): Promise<void> {
@@ -263,8 +281,10 @@ export class StreamRunner {
       const next = (BigInt(fresh.at(-1)!.offset) + 1n).toString();
       let newest = checkpoint?.newestEvent;
       for (const e of events) if (!newest || e.appwatch.time > newest) newest = e.appwatch.time;
+      let lease = this.leases.get(name);
+      if (!lease && this.options.partitionLease) this.leases.set(name, (lease = await this.options.partitionLease(name)));
       const result = await store.commitBatch({
-        tenant: key, alerts,
+        tenant: key, alerts, ...(lease ? { lease } : {}),
         checkpoints: { [name]: { next, topic: batch.topic, partition: batch.partition, group, ...(newest ? { newestEvent: newest } : {}) } satisfies StreamCheckpoint },
         state: { [stateKey]: stream.engine.state() },
         sinksFor: this.options.sinksFor, now: this.iso(),
@@ -284,6 +304,9 @@ export class StreamRunner {
       }, skipped.length > 0);
       if (result.inserted.length > 0) await this.options.deliver();
     } catch (error) {
+      // A refused token means another member has the partition now: this one takes it over again only when the
+      // coordinator assigns it again.
+      if (error instanceof LeaseLostError) this.leases.delete(name);
       this.summary.errors++;
       const message = `${offsetRange(batch.messages[0]?.offset ?? '?', batch.messages.at(-1)?.offset ?? '?')} not committed, will be read again: ${(error as Error).message}`;
       log.error(`${name}: ${message}`);

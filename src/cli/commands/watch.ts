@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { Command, Option } from 'commander';
 import type { TenantConfig } from '../../config/config.js';
 import { admit } from '../../fleet/buckets.js';
-import { listLeases, type LeaseRow } from '../../fleet/leases.js';
+import { listLeases, partitionLeaseKey, takeOverPartition, type LeaseRow } from '../../fleet/leases.js';
 import { DEFAULT_FLEET, FleetWorker } from '../../fleet/worker.js';
 import { listWorkers, newWorkerId, type WorkerRow } from '../../fleet/workers.js';
 import { createSink, OutboxWorker, parseSinks, sinksFor } from '../../sinks/delivery/index.js';
@@ -102,9 +102,11 @@ export function watchCommand(setExit: (code: number) => void): Command {
         });
       }
       // Event Hubs / Kafka sources are consumed beside the poll loop (src/stream/runner.ts). Their Kafka consumer group
-      // shares the partitions among the running workers, so they take no lease.
+      // shares the partitions among the running workers; on a fleet store each partition taken over gets a new
+      // fencing token, so a member that missed a rebalance cannot commit.
       const streams = StreamRunner.wanted(config) ? new StreamRunner({
         store, config, ruleset: loaded.ruleset, dns: Boolean(options.dns),
+        ...(pool ? { partitionLease: (stream: string) => takeOverPartition(pool, stream, workerId) } : {}),
         log,
         sinksFor: sinksFor(sinkConfigs),
         deliver,
@@ -157,6 +159,8 @@ type SourceStatus = { source: string; lagMinutes: number | null; throttled: numb
 interface FleetStatus {
   workers: (WorkerRow & { state: 'running' | 'stopped' | 'SILENT'; holding: number })[];
   leases: LeaseRow[];
+  /** Stream partitions: who took each over last, with which token, and how many late commits were refused. */
+  partitions: { stream: string; owner?: string; fence: number; rejectedCommits: number }[];
   tenants: { tenant: string; owner?: string; leaseUntil?: string; nextRunAt: string; polls: number; rejectedCommits: number; lagMinutes: number | null; throttled: number }[];
 }
 
@@ -172,7 +176,10 @@ async function fleetStatus(store: PostgresStore, sources: readonly SourceStatus[
       holding: live.filter((l) => l.owner === w.id).length,
     })),
     leases,
-    tenants: leases.map((l) => {
+    partitions: leases.filter((l) => l.tenant.startsWith(partitionLeaseKey(''))).map((l) => ({
+      stream: l.tenant.slice(partitionLeaseKey('').length), ...(l.owner ? { owner: l.owner } : {}), fence: l.fence, rejectedCommits: l.rejectedCommits,
+    })),
+    tenants: leases.filter((l) => !l.tenant.startsWith(partitionLeaseKey(''))).map((l) => {
       const own = sources.filter((s) => s.source.startsWith(`${l.tenant}/`));
       const lags = own.map((s) => s.lagMinutes).filter((m): m is number => m !== null);
       return {
@@ -223,6 +230,9 @@ export function statusCommand(setExit: (code: number) => void): Command {
           const lines = [`store ${where.display}: alerts new ${counts.new}, acknowledged ${counts.acknowledged}, resolved ${counts.resolved}, suppressed ${counts.suppressed}`];
           for (const w of fleet?.workers ?? []) {
             lines.push(`worker ${w.id}  ${w.state}  ${w.host} pid ${w.pid}  started ${w.startedAt}  last heartbeat ${w.silentSeconds} s ago  holds ${w.holding}`);
+          }
+          for (const p of fleet?.partitions ?? []) {
+            lines.push(`partition ${p.stream}  taken over by ${p.owner ?? 'nobody'} (fence ${p.fence})  fenced-off commits ${p.rejectedCommits}`);
           }
           for (const t of fleet?.tenants ?? []) {
             lines.push(`tenant ${t.tenant}  ${t.owner ? `leased by ${t.owner} until ${t.leaseUntil}` : `due ${t.nextRunAt}`}  polls ${t.polls}  fenced-off commits ${t.rejectedCommits}  lag ${t.lagMinutes ?? '?'} min  throttled ${t.throttled}`);
