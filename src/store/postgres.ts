@@ -253,6 +253,10 @@ export class PostgresStore implements AlertStore {
     // An idle connection dropped by the server (restart, network) is an 'error' event: without a listener it
     // would end the process. The pool discards that connection; the next query opens another.
     this.pool.on('error', () => undefined);
+    // A connection in use that the server drops (pg_terminate_backend, a failover) emits 'error' on its client too,
+    // besides failing the query in flight: that query's caller handles the failure, so the event itself must not
+    // end the process (a fleet worker would die on a database restart).
+    this.pool.on('connect', (client) => { client.on('error', () => undefined); });
   }
 
   /** Printing the store prints its redacted location, never the pool's options. */

@@ -2,12 +2,13 @@
  * The fleet, for real: three `appwatch watch` processes share sixty tenants through one PostgreSQL store. Each
  * tenant is served by its own local Graph-speaking server (its audit log growing in rounds, answers taking 150 ms);
  * alerts go to a webhook. One worker is killed with SIGKILL; another is paused (SIGSTOP) past its lease and then
- * resumed, so that commits it had in flight arrive late.
+ * resumed, so that commits it had in flight arrive late; then the database drops every connection the workers hold.
  *
  * Proven afterwards, from the Graph servers' request logs and the store:
  * - the killed worker's tenants are polled by the others within the lease time;
  * - no tenant is polled by two leases at once (each request names its worker and fencing token in the User-Agent:
  *   per tenant, the spans of successive tokens never overlap), and the paused worker's late commits were refused;
+ * - the workers reconnect after their connections were terminated;
  * - no event missed, no alert duplicated: the stored ids are exactly those the detection engine raises over every
  *   record of every tenant, and the webhook received every id;
  * - Graph's limits held for the whole fleet: at most 5 requests in any 10 s per tenant and the configured app limit
@@ -31,7 +32,7 @@ import { TenantEngine } from '../../src/watch/engine.js';
 import { runCli } from '../helpers/cli.js';
 import { startGraphServer, type GraphServer, type GraphTenant, type RecordedRequest } from '../helpers/graph-server.js';
 import { ROOT } from '../helpers/ingest.js';
-import { freshDatabase, postgresSkip } from '../helpers/postgres.js';
+import { freshDatabase, postgresSkip, rawQuery } from '../helpers/postgres.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/receivers.js';
 import { simulateRecentTenant } from '../helpers/simulated-logs.js';
 
@@ -143,6 +144,11 @@ describe.skipIf(postgresSkip !== '')('a worker fleet on PostgreSQL', () => {
       push(3);
       workers.w2.child.kill('SIGCONT');
       resumedAt = Date.now();
+      // Then the database drops every connection the workers have (a failover, an operator's
+      // pg_terminate_backend): they must reconnect and carry on, losing nothing.
+      await sleep(3000);
+      const terminated = await rawQuery<{ n: number }>(storeUrl, 'SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+      expect(terminated.rows[0]!.n).toBeGreaterThan(0);
 
       // What the detections raise over every record of every tenant (the same engine, one tenant at a time).
       const { config: loaded } = loadConfig(join(simDir, 'appwatch.yaml'));
