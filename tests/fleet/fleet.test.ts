@@ -268,5 +268,10 @@ describe.skipIf(postgresSkip !== '')('a worker fleet on PostgreSQL', () => {
     expect(report.leases).toHaveLength(TENANTS);
     expect(report.leases.every((l) => l.polls > 0)).toBe(true);
     expect(report.sources.map((s) => s.source).sort()).toEqual(tenants.map((t) => `${t.key}/audit`).sort());
+    // And for people: a line per worker and per tenant.
+    const table = await runCli(['status', '--config', config]);
+    expect(table.stdout).toMatch(/^worker w3 {2}SILENT {2}\S+ pid \d+ {2}started \S+ {2}last heartbeat \d+ s ago {2}holds \d+$/m);
+    expect(table.stdout).toMatch(/^worker w1 {2}stopped /m);
+    expect(table.stdout).toMatch(/^tenant t00 {2}due \S+ {2}polls \d+ {2}fenced-off commits \d+ {2}lag \d+ min {2}throttled \d+$/m);
   }, 300_000);
 });
