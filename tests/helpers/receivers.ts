@@ -39,6 +39,22 @@ async function closeServer(server: NetServer | HttpServer, sockets: Set<Socket>)
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
+/** A server that can be stopped and started again on the same port: a receiver that is down for a while. */
+async function restartable(make: () => NetServer | HttpServer, sockets: Set<Socket>): Promise<{ port: number; stop(): Promise<void>; start(): Promise<void>; close(): Promise<void> }> {
+  let server: NetServer | HttpServer | undefined = make();
+  const port = await listen(server, 0);
+  const stop = async (): Promise<void> => {
+    if (server) await closeServer(server, sockets);
+    server = undefined;
+  };
+  const start = async (): Promise<void> => {
+    if (server) return;
+    server = make();
+    await listen(server, port);
+  };
+  return { port, stop, start, close: stop };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Webhook
 
@@ -101,11 +117,10 @@ export async function startWebhookReceiver(options: { tls?: TlsIdentity } = {}):
     });
     return server;
   };
-  let server: HttpServer | undefined = make();
-  const port = await listen(server, 0);
+  const { port, stop, start, close } = await restartable(make, sockets);
   return {
     url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}/hook`,
-    port,
+    port, stop, start, close,
     requests,
     accepted: () => requests.filter((r) => typeof r.answered === 'number' && r.answered >= 200 && r.answered < 300),
     behave: (b) => {
@@ -113,19 +128,6 @@ export async function startWebhookReceiver(options: { tls?: TlsIdentity } = {}):
     },
     queue: (...bs) => {
       queued.push(...bs);
-    },
-    stop: async () => {
-      if (server) await closeServer(server, sockets);
-      server = undefined;
-    },
-    start: async () => {
-      if (server) return;
-      server = make();
-      await listen(server, port);
-    },
-    close: async () => {
-      if (server) await closeServer(server, sockets);
-      server = undefined;
     },
   };
 }
@@ -218,23 +220,9 @@ export async function startSyslogReceiver(protocol: 'tcp' | 'tls' | 'udp', optio
     }
     return createNetServer(onSocket);
   };
-  let server: NetServer | undefined = make();
-  const port = await listen(server, 0);
+  const { port, stop, start, close } = await restartable(make, sockets);
   return {
-    port, messages, errors,
+    port, messages, errors, stop, start, close,
     get connections() { return connections; },
-    stop: async () => {
-      if (server) await closeServer(server, sockets);
-      server = undefined;
-    },
-    start: async () => {
-      if (server) return;
-      server = make();
-      await listen(server, port);
-    },
-    close: async () => {
-      if (server) await closeServer(server, sockets);
-      server = undefined;
-    },
   };
 }
