@@ -7,8 +7,14 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { describe } from 'vitest';
 
-// The init script runs in the page; these names are the page's, not Node's (no DOM lib in this program).
-declare const document: { addEventListener(type: string, listener: (e: { violatedDirective: string; blockedURI: string; sample: string }) => void): void };
+// The init script and the sink attempts run in the page; these names are the page's, not Node's (no DOM lib in
+// this program), typed as far as they are used.
+interface PageElement { innerHTML: string; textContent: string; insertAdjacentHTML(where: string, html: string): void; append(child: PageElement): void }
+declare const document: {
+  addEventListener(type: string, listener: (e: { violatedDirective: string; blockedURI: string; sample: string }) => void): void;
+  body: PageElement;
+  createElement(tag: string): PageElement;
+};
 declare const window: unknown;
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -52,4 +58,27 @@ export async function watchPage(page: Page): Promise<WatchedPage> {
     void d.dismiss();
   });
   return { requests, errors, dialogs, violations: () => page.evaluate(() => (window as unknown as { __violations: string[] }).__violations) };
+}
+
+/**
+ * Tries, inside the page, to turn a string into markup (innerHTML, insertAdjacentHTML) and into code (a script
+ * element): what each attempt threw ('TypeError' when Trusted Types refuse it) or 'allowed'. A refused script
+ * element does not throw; it just never runs, so the caller checks `window.ran` and the CSP violations.
+ */
+export function tryMarkupSinks(page: Page): Promise<{ innerHTML: string; insertAdjacentHTML: string; script: string }> {
+  return page.evaluate(() => {
+    const tried = (f: () => void): string => {
+      try {
+        f();
+        return 'allowed';
+      } catch (e) {
+        return (e as Error).name;
+      }
+    };
+    return {
+      innerHTML: tried(() => { document.body.innerHTML = '<img src=x>'; }),
+      insertAdjacentHTML: tried(() => { document.body.insertAdjacentHTML('beforeend', '<img src=x>'); }),
+      script: tried(() => { const s = document.createElement('script'); s.textContent = 'window.ran = 1'; document.body.append(s); }),
+    };
+  });
 }

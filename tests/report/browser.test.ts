@@ -12,7 +12,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writeReportHtml } from '../../src/report/html.js';
 import type { ReportAlert, ReportData } from '../../src/report/model.js';
 import { visibleString } from '../../src/report/text.js';
-import { chromiumSuite, launchChromium, watchPage } from '../helpers/browser.js';
+import { chromiumSuite, launchChromium, tryMarkupSinks, watchPage } from '../helpers/browser.js';
 
 // The callbacks given to page.evaluate run in the page; the tests' tsconfig has no DOM lib, so these name what they use.
 declare const document: any;
@@ -111,21 +111,7 @@ suite('HTML report in Chromium', () => {
 
   it('enforces its CSP and Trusted Types, so a string cannot become markup or code', async () => {
     const { page, violations } = await openReport();
-    const attempts = await page.evaluate(() => {
-      const tried = (f: () => void): string => {
-        try {
-          f();
-          return 'allowed';
-        } catch (e) {
-          return (e as Error).name;
-        }
-      };
-      return {
-        innerHTML: tried(() => { document.body.innerHTML = '<img src=x>'; }),
-        insertAdjacentHTML: tried(() => { document.body.insertAdjacentHTML('beforeend', '<img src=x>'); }),
-        script: tried(() => { const s = document.createElement('script'); s.textContent = 'window.ran = 1'; document.body.append(s); }),
-      };
-    });
+    const attempts = await tryMarkupSinks(page);
     expect(attempts.innerHTML).toBe('TypeError');
     expect(attempts.insertAdjacentHTML).toBe('TypeError');
     // (eval is refused too, the CSP having no 'unsafe-eval', but DevTools-driven evaluation cannot show it.)

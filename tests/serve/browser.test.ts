@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { visibleString } from '../../src/report/text.js';
-import { chromiumSuite, launchChromium, watchPage } from '../helpers/browser.js';
+import { chromiumSuite, launchChromium, tryMarkupSinks, watchPage } from '../helpers/browser.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { StoredAlert } from '../../src/store/types.js';
 import { loadDashboardAssets } from '../../src/serve/assets.js';
@@ -131,21 +131,9 @@ suite('dashboard in Chromium, against appwatch serve', () => {
 
   it('enforces its CSP and Trusted Types: no string becomes markup or code', async () => {
     const { context, page, violations } = await openDashboard(hostileServe);
-    const attempts = await page.evaluate(() => {
-      const tried = (f: () => void): string => {
-        try {
-          f();
-          return 'allowed';
-        } catch (e) {
-          return (e as Error).name;
-        }
-      };
-      return {
-        innerHTML: tried(() => { document.body.innerHTML = '<img src=x>'; }),
-        script: tried(() => { const s = document.createElement('script'); s.textContent = 'window.ran = 1'; document.body.append(s); }),
-      };
-    });
+    const attempts = await tryMarkupSinks(page);
     expect(attempts.innerHTML).toBe('TypeError');
+    expect(attempts.insertAdjacentHTML).toBe('TypeError');
     expect(await page.evaluate(() => (window as { ran?: number }).ran)).toBeUndefined();
     expect((await violations()).length).toBeGreaterThanOrEqual(2);
     await context.close();
