@@ -16,14 +16,12 @@
  * deterministic and the store keeps one row per id, so a zombie consumer's late batch only adds `duplicates`; on a
  * fleet store its commit is refused outright (the partition's fencing token, `partitionLease`).
  */
-import type { Alert } from '../alerts/types.js';
 import { inertLine } from '../cli/terminal.js';
 import type { AppwatchConfig, TenantConfig } from '../config/config.js';
-import type { Ruleset } from '../detect/ruleset.js';
 import type { CanonicalEvent } from '../model/event.js';
-import { LeaseLostError, type AlertStore, type SourceHealth } from '../store/types.js';
+import { LeaseLostError, type SourceHealth } from '../store/types.js';
 import { TenantEngine, type EngineState } from '../watch/engine.js';
-import type { WatchLog } from '../watch/watcher.js';
+import { tenantKey, type WatchLog, type WatchPipeline } from '../watch/watcher.js';
 import { isStreamSource, type StreamSource } from './config.js';
 import { groupIdOf, kafkaClientConfig, StreamConfigError } from './connection.js';
 import { KafkaJsConsumer, type ConsumerStatus, type StreamBatch, type StreamConsumer } from './consumer.js';
@@ -58,18 +56,9 @@ export interface StreamSummary {
   categories: Record<string, number>;
 }
 
-export interface StreamRunnerOptions {
-  store: AlertStore;
-  config: AppwatchConfig;
-  ruleset: Ruleset;
-  log: WatchLog;
-  sinksFor: (alert: Alert) => string[];
-  /** Delivers what the outbox holds; called after a commit that stored new alerts. */
-  deliver: () => Promise<void>;
-  dns?: boolean;
+export interface StreamRunnerOptions extends WatchPipeline {
   /** Where secrets are read from (default process.env). */
   env?: NodeJS.ProcessEnv;
-  now?: () => number;
   /**
    * Fleet mode (PostgreSQL): takes a partition over with a new fencing token, given the partition's stream name
    * (`<tenant>/stream:<topic>:<partition>`). Asked at the first batch after each group join; every commit of the
@@ -81,7 +70,6 @@ export interface StreamRunnerOptions {
   createConsumer?: (tenant: TenantConfig, source: StreamSource, log: WatchLog) => StreamConsumer;
 }
 
-const tenantKey = (t: TenantConfig): string => t.name ?? t.id;
 const HEALTH_EVERY_MS = 5000;
 const MAX_SKIPS_LOGGED = 20;
 const REPLAY_LOG_EVERY_MS = 5000;

@@ -23,19 +23,23 @@ export interface WatchLog {
   error(message: string): void;
 }
 
-export interface WatcherOptions {
+/** What every source of `watch` (polled or streamed) runs its batches through: rules, store, sinks, log. */
+export interface WatchPipeline {
   store: AlertStore;
   config: AppwatchConfig;
   ruleset: Ruleset;
   log: WatchLog;
   /** The sinks an alert goes to (each sink's minimum severity). */
   sinksFor: (alert: Alert) => string[];
-  /** Delivers what the outbox holds; called after every commit. */
+  /** Delivers what the outbox holds; called after commits that stored new alerts. */
   deliver: () => Promise<void>;
-  /** The Graph client of a tenant (built once, on first use). */
-  graphClient: (tenant: TenantConfig) => GraphClient;
   dns?: boolean;
   now?: () => number;
+}
+
+export interface WatcherOptions extends WatchPipeline {
+  /** The Graph client of a tenant (built once, on first use). */
+  graphClient: (tenant: TenantConfig) => GraphClient;
 }
 
 export interface CycleSummary { events: number; alerts: number; suppressed: number; duplicates: number; errors: number }
