@@ -13,6 +13,7 @@
  * - keywords search every string value of the event (`appwatch` excluded), as substrings.
  */
 import ipaddr from 'ipaddr.js';
+import { groupMapItems, sharedPrefix } from './map-groups.js';
 import { comparatorPattern, parsePattern } from './wildcard-pattern.js';
 import { RE2JS } from 're2js';
 import type { CanonicalEvent } from '../model/event.js';
@@ -241,44 +242,21 @@ export function compileItem(item: SigmaFieldItem, options: CompileOptions): Pred
   return chain.negate ? (t) => !base(t) : base;
 }
 
-/** Lower-cased dotted path without the diagnostic export's `properties.` prefix, for prefix grouping. */
-function groupingPath(field: string): string[] {
-  const lower = field.toLowerCase();
-  return (lower.startsWith('properties.') ? lower.slice('properties.'.length) : lower).split('.');
-}
-
 /**
  * Compiles an AND-map. Items whose fields share a leading path (e.g. `targetResources.modifiedProperties.`)
  * are tested together on each element under that path, so two conditions about "a modified property" must
  * hold for the same one.
  */
 export function compileMap(items: SigmaFieldItem[], options: CompileOptions): Predicate {
-  const byHead = new Map<string, SigmaFieldItem[]>();
-  const loose: SigmaFieldItem[] = [];
-  for (const item of items) {
-    if (item.field === null || groupingPath(item.field).length < 2 || item.modifiers.some((m) => ['exists', 'fieldref'].includes(m.toLowerCase()))) loose.push(item);
-    else {
-      const head = groupingPath(item.field)[0]!;
-      byHead.set(head, [...(byHead.get(head) ?? []), item]);
-    }
-  }
+  const { loose, byHead } = groupMapItems(items);
   const predicates: Predicate[] = loose.map((i) => compileItem(i, options));
   for (const group of byHead.values()) {
     if (group.length === 1) {
       predicates.push(compileItem(group[0]!, options));
       continue;
     }
-    const paths = group.map((i) => groupingPath(i.field!));
-    let common = 0;
-    while (paths.every((p) => p.length > common + 1 && p[common] === paths[0]![common])) common++;
-    const prefixOriginal = group[0]!.field!.split('.');
-    const strip = group[0]!.field!.toLowerCase().startsWith('properties.') ? 1 : 0;
-    const prefix = prefixOriginal.slice(0, strip + common).join('.');
-    const inner = group.map((i) => {
-      const parts = i.field!.split('.');
-      const rest = parts.slice((i.field!.toLowerCase().startsWith('properties.') ? 1 : 0) + common).join('.');
-      return compileItem({ ...i, field: rest }, options);
-    });
+    const { prefix, rests } = sharedPrefix(group);
+    const inner = group.map((i, n) => compileItem({ ...i, field: rests[n]!.join('.') }, options));
     const accessPrefix = fieldAccessor(prefix);
     predicates.push((t) => {
       for (const element of accessPrefix(t)) {

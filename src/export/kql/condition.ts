@@ -4,6 +4,7 @@
  * AND-map that share a leading path are tested on the same element under it; `not` flips which way a dropped
  * test falls (see items.ts).
  */
+import { groupMapItems, sharedPrefix } from '../../detect/map-groups.js';
 import { namesMatching } from '../../sigma/condition.js';
 import { SigmaError } from '../../sigma/diagnostics.js';
 import type { ConditionNode, SigmaFieldItem, SigmaSearch } from '../../sigma/types.js';
@@ -18,34 +19,16 @@ export function locateField(scope: Scope, field: string): Location {
   return field.toLowerCase().startsWith('appwatch.') && field.toLowerCase() !== 'appwatch.time' ? locateEnrichment(scope, field) : locate(scope.table, field);
 }
 
-/** Lower-cased path without the diagnostic export's `properties.` prefix, as the scan engine groups items. */
-function groupingPath(field: string): string[] {
-  const lower = field.toLowerCase();
-  return (lower.startsWith('properties.') ? lower.slice('properties.'.length) : lower).split('.');
-}
-
 /** An AND-map; items sharing a leading path are tested on the same element under it (detect/match.ts compileMap). */
 export function compileMap(scope: Scope, items: SigmaFieldItem[], positive: boolean): Bool {
-  const byHead = new Map<string, SigmaFieldItem[]>();
-  const loose: SigmaFieldItem[] = [];
-  for (const item of items) {
-    if (item.field === null || groupingPath(item.field).length < 2 || item.modifiers.some((m) => ['exists', 'fieldref'].includes(m.toLowerCase()))) loose.push(item);
-    else {
-      const head = groupingPath(item.field)[0]!;
-      byHead.set(head, [...(byHead.get(head) ?? []), item]);
-    }
-  }
+  const { loose, byHead } = groupMapItems(items);
   const tests: Bool[] = loose.map((item) => (item.field === null ? keywordItem(scope, item) : compileItemAt(scope, item, locateField(scope, item.field), positive)));
   for (const [head, group] of byHead) {
     if (group.length === 1 || head === 'appwatch') {
       for (const item of group) tests.push(compileItemAt(scope, item, locateField(scope, item.field!), positive));
       continue;
     }
-    const paths = group.map((i) => groupingPath(i.field!));
-    let common = 0;
-    while (paths.every((p) => p.length > common + 1 && p[common] === paths[0]![common])) common++;
-    const strip = group[0]!.field!.toLowerCase().startsWith('properties.') ? 1 : 0;
-    const prefix = group[0]!.field!.split('.').slice(0, strip + common).join('.');
+    const { prefix, rests } = sharedPrefix(group);
     const location = locate(scope.table, prefix);
     if (location.k !== 'node') {
       // No element to test (the scan engine finds none either) unless the table answers the field itself.
@@ -53,9 +36,8 @@ export function compileMap(scope: Scope, items: SigmaFieldItem[], positive: bool
       continue;
     }
     const key = location.key + location.segments.map((s) => `.${s.toLowerCase()}`).join('');
-    tests.push(walk(scope, location, (inner, element) => and(group.map((item) => {
-      const parts = item.field!.split('.');
-      const rest = parts.slice((item.field!.toLowerCase().startsWith('properties.') ? 1 : 0) + common);
+    tests.push(walk(scope, location, (inner, element) => and(group.map((item, n) => {
+      const rest = rests[n]!;
       // The element is already one value under the prefix: its own path continues from there.
       const sub: Location = { k: 'node', expr: element.expr, type: element.type, key, ...recase(rest), expanded: true };
       return compileItemAt(inner, item, sub, positive);
