@@ -656,6 +656,12 @@ export class PostgresStore implements AlertStore {
     );
   }
 
+  async claimDelivery(sink: string, alertId: string, seen: string, until: string): Promise<boolean> {
+    const result = await this.query('UPDATE outbox SET next_attempt_at = $1 WHERE sink = $2 AND alert_id = $3 AND next_attempt_at = $4',
+      [iso(until, 'until'), sink, alertId, seen]);
+    return result.rowCount === 1;
+  }
+
   async markFailed(sink: string, alertId: string, error: string, nextAttemptAt: string): Promise<void> {
     await this.query('UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE sink = $3 AND alert_id = $4',
       [error, iso(nextAttemptAt, 'nextAttemptAt'), sink, alertId]);

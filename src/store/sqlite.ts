@@ -370,6 +370,12 @@ export class SqliteStore implements AlertStore {
     }).immediate();
   }
 
+  async claimDelivery(sink: string, alertId: string, seen: string, until: string): Promise<boolean> {
+    const result = this.stmt('UPDATE outbox SET next_attempt_at = ? WHERE sink = ? AND alert_id = ? AND next_attempt_at = ?')
+      .run(iso(until, 'until'), sink, alertId, seen);
+    return result.changes === 1;
+  }
+
   async markFailed(sink: string, alertId: string, error: string, nextAttemptAt: string): Promise<void> {
     this.stmt('UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE sink = ? AND alert_id = ?')
       .run(error, iso(nextAttemptAt, 'nextAttemptAt'), sink, alertId);

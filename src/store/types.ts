@@ -186,6 +186,12 @@ export interface AlertStore {
 
   /** Outbox entries of a sink due at `now`, oldest first. */
   dueDeliveries(sink: string, now: string, limit: number): Promise<(OutboxEntry & { alert: Alert })[]>;
+  /**
+   * Takes a due entry for one sender until `until`: true only for the caller whose `seen` (the entry's
+   * `nextAttemptAt` as `dueDeliveries` gave it) is still current. Workers sharing a store thus never send the same
+   * entry at the same time; a sender that dies after claiming leaves the entry due again at `until`.
+   */
+  claimDelivery(sink: string, alertId: string, seen: string, until: string): Promise<boolean>;
   markDelivered(sink: string, alertId: string, now: string): Promise<void>;
   markFailed(sink: string, alertId: string, error: string, nextAttemptAt: string): Promise<void>;
   /** Pending entries per sink (for `appwatch status`). */

@@ -119,13 +119,14 @@ describe('OutboxWorker', () => {
     expect(sorted([...new Set(keys)])).toEqual(sorted(ids(3)));
   });
 
-  it('repeats an alert sent just before a crash (markDelivered never ran) after the restart', async () => {
+  it('repeats an alert sent just before a crash (markDelivered never ran) after the restart, once its claim runs out', async () => {
     const r = await receiver();
     const { sinks: made } = sinks([{ name: 'hook', type: 'webhook', url: r.url }]);
     await queue(alerts(2), () => ['hook']);
     // The process dies right after the receiver acknowledged the first alert.
     const dying = {
       dueDeliveries: store.dueDeliveries.bind(store),
+      claimDelivery: store.claimDelivery.bind(store),
       markFailed: store.markFailed.bind(store),
       outboxDepth: store.outboxDepth.bind(store),
       markDelivered: async () => {
@@ -136,9 +137,27 @@ describe('OutboxWorker', () => {
     expect(r.requests).toHaveLength(1);
     expect(await store.outboxDepth()).toEqual({ hook: 2 });
 
+    // After the restart the second goes at once; the first was claimed by the dead sender, so it waits out the
+    // claim (30 s) and is then sent again.
     const restarted = new OutboxWorker(store, made, OPTIONS);
-    expect(await restarted.deliverDue()).toMatchObject({ delivered: 2, pending: { hook: 0 } });
+    expect(await restarted.deliverDue()).toMatchObject({ delivered: 1, pending: { hook: 1 } });
+    now += 29_999;
+    expect(await restarted.deliverDue()).toMatchObject({ delivered: 0, pending: { hook: 1 } });
+    now += 1;
+    expect(await restarted.deliverDue()).toMatchObject({ delivered: 1, pending: { hook: 0 } });
     expect(sorted(r.requests.map((q) => q.headers['idempotency-key']))).toEqual(sorted([alertN(0).id, ...ids(2)]));
+  });
+
+  it('never sends one entry twice at once when two workers share the store (each claims before it sends)', async () => {
+    const r = await receiver();
+    const { sinks: made } = sinks([{ name: 'hook', type: 'webhook', url: r.url }]);
+    await queue(alerts(20), () => ['hook']);
+    const [a, b] = await Promise.all([new OutboxWorker(store, made, OPTIONS).deliverDue(), new OutboxWorker(store, made, OPTIONS).deliverDue()]);
+    expect(a.delivered + b.delivered).toBe(20);
+    expect(a.delivered).toBeGreaterThan(0);
+    expect(b.delivered).toBeGreaterThan(0);
+    const keys = r.requests.map((q) => q.headers['idempotency-key'] as string);
+    expect(sorted(keys)).toEqual(sorted(ids(20)));
   });
 
   it('honours Retry-After: no request before it, everything after it', async () => {

@@ -549,6 +549,26 @@ export function storeContract(name: string, open: (previous?: AlertStore) => Pro
         expect(await store.dueDeliveries('unknown-sink', at(9), 10)).toEqual([]);
       });
 
+      it('lets one sender claim a due entry: a second claim on what it saw fails; the entry is due again when the claim ends', async () => {
+        const store = await fresh();
+        await store.commitBatch(batchOf([makeAlert({ id: 'c1' }), makeAlert({ id: 'c2' })]));
+        const [first] = await store.dueDeliveries('webhook', T0, 10);
+        expect(first!.nextAttemptAt).toBe(T0);
+        // Two workers saw the same entry; only the first claim takes it.
+        expect(await Promise.all([store.claimDelivery('webhook', 'c1', first!.nextAttemptAt, at(1)), store.claimDelivery('webhook', 'c1', first!.nextAttemptAt, at(1))])).toEqual([true, false]);
+        expect((await store.dueDeliveries('webhook', T0, 10)).map((d) => d.alertId)).toEqual(['c2']);
+        // A sender that died holding it: the entry is due again at the end of the claim, attempts unchanged.
+        expect(await store.dueDeliveries('webhook', at(1), 10)).toEqual([
+          expect.objectContaining({ alertId: 'c2' }),
+          expect.objectContaining({ alertId: 'c1', attempts: 0, nextAttemptAt: at(1) }),
+        ]);
+        expect(await store.claimDelivery('webhook', 'c1', T0, at(2))).toBe(false);
+        expect(await store.claimDelivery('webhook', 'c1', at(1), at(2))).toBe(true);
+        await store.markDelivered('webhook', 'c1', at(1));
+        expect(await store.claimDelivery('webhook', 'c1', at(2), at(3))).toBe(false);
+        expect(await store.claimDelivery('nowhere', 'c2', T0, at(3))).toBe(false);
+      });
+
       it('keeps the outbox across close and reopen', async () => {
         const store = await fresh();
         await store.commitBatch(batchOf([makeAlert({ id: 'o1' })]));

@@ -27,6 +27,11 @@ export interface OutboxWorkerOptions {
   rejectedMaxDelayMs?: number;
   /** Longest Retry-After honoured as given (default 1 h); longer ones are cut to this. */
   maxRetryAfterMs?: number;
+  /**
+   * How long an entry is this sender's once claimed (default 30 s): workers sharing a store never send one entry at
+   * the same time, and an entry whose sender died mid-send is due again after this.
+   */
+  claimMs?: number;
   now?: () => Date;
   /** In [0, 1): the jitter (tests pass a fixed one). */
   random?: () => number;
@@ -65,6 +70,7 @@ export class OutboxWorker {
   private readonly rejectedBaseDelayMs: number;
   private readonly rejectedMaxDelayMs: number;
   private readonly maxRetryAfterMs: number;
+  private readonly claimMs: number;
   private readonly now: () => Date;
   private readonly random: () => number;
   /** Sinks resting after a retryable failure, until this time (ms since epoch). In memory: a restart tries at once. */
@@ -87,6 +93,7 @@ export class OutboxWorker {
     this.rejectedBaseDelayMs = options.rejectedBaseDelayMs ?? MINUTE;
     this.rejectedMaxDelayMs = options.rejectedMaxDelayMs ?? HOUR;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? HOUR;
+    this.claimMs = options.claimMs ?? 30_000;
     this.now = options.now ?? (() => new Date());
     this.random = options.random ?? Math.random;
     const names = new Set<string>();
@@ -127,6 +134,9 @@ export class OutboxWorker {
     const due = await this.store.dueDeliveries(sink.name, start.toISOString(), this.batch);
     let delivered = 0;
     for (const entry of due) {
+      // Another worker on the same store may have taken it since it was listed: then it is that worker's to send.
+      const claimedUntil = new Date(this.now().getTime() + this.claimMs).toISOString();
+      if (!(await this.store.claimDelivery(sink.name, entry.alertId, entry.nextAttemptAt, claimedUntil))) continue;
       let failure: { message: string; retryable: boolean; retryAfterMs?: number } | undefined;
       try {
         await sink.send(entry.alert);
