@@ -29,15 +29,12 @@ export interface FleetWorkerOptions {
   deliver: () => Promise<void>;
 }
 
-export interface FleetCounters { polls: number; lost: number; errors: number }
-
 export class FleetWorker {
   /** The leases this worker holds now, by tenant key. */
   private readonly held = new Map<string, Lease>();
   /** When each held lease runs out by this process's monotonic clock (performance.now()). */
   private readonly deadlines = new WeakMap<Lease, number>();
   private readonly byKey: Map<string, TenantConfig>;
-  readonly counters: FleetCounters = { polls: 0, lost: 0, errors: 0 };
 
   constructor(private readonly options: FleetWorkerOptions) {
     this.byKey = new Map(options.tenants.map((t) => [tenantKey(t), t]));
@@ -72,7 +69,6 @@ export class FleetWorker {
       if (kept.has(lease.tenant)) this.deadlines.set(lease, sent + leaseSeconds * 1000);
       if (kept.has(lease.tenant) || this.held.get(lease.tenant) !== lease) continue;
       this.held.delete(lease.tenant);
-      this.counters.lost++;
       this.options.log.warn(`lease on ${lease.tenant} lost (fence ${lease.fence}): another worker has it now`);
     }
   }
@@ -84,10 +80,8 @@ export class FleetWorker {
     watcher.forgetTenant(tenant);
     try {
       await watcher.pollTenant(tenant, summary, { tenant: lease.tenant, owner: lease.owner, fence: lease.fence });
-      this.counters.polls++;
     } catch (error) {
       if (!(error instanceof LeaseLostError)) throw error;
-      this.counters.lost++;
       log.warn(`${lease.tenant}: ${error.message}`);
     } finally {
       if (this.held.get(lease.tenant) === lease) {
@@ -123,7 +117,6 @@ export class FleetWorker {
         try {
           claimed = await claimDue(pool, id, keys, concurrency - inflight.size, leaseSeconds);
         } catch (error) {
-          this.counters.errors++;
           log.error(`claiming tenants failed: ${(error as Error).message}`);
         }
         for (const lease of claimed) {
@@ -131,7 +124,7 @@ export class FleetWorker {
           this.deadlines.set(lease, sent + leaseSeconds * 1000);
           const summary = emptySummary();
           const task = this.pollLease(lease, summary)
-            .catch((error: Error) => { this.counters.errors++; log.error(`${lease.tenant}: ${error.message}`); })
+            .catch((error: Error) => log.error(`${lease.tenant}: ${error.message}`))
             .then(async () => {
               await this.options.deliver().catch((error: Error) => log.error(`delivery: ${error.message}`));
               onCycle?.(summary);
