@@ -167,8 +167,11 @@ export function App({ model, store, live }) {
   }, [open?.kind, open?.id, open?.list]);
 
   useEffect(() => {
-    const onHash = () => {
-      const o = resolve(model, parseHash(location.hash));
+    // The event's own URL, not location.hash: the effect above may replaceState before this handler runs (closing
+    // an item clears the hash), and reading location then would lose the item the user just linked to.
+    /** @param {HashChangeEvent} e */
+    const onHash = (e) => {
+      const o = resolve(model, parseHash(new URL(e.newURL).hash));
       if (o && o.kind !== 'app' && isSuppressed(model, o)) store.set((all) => ({ ...all, [o.list]: { ...all[o.list], showSuppressed: true } }));
       setOpen(o);
     };
