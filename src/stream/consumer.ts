@@ -181,6 +181,8 @@ export class KafkaJsConsumer implements StreamConsumer {
   private readonly pending = new Map<string, TopicPartition & { offset: string }>();
   private readonly lastCommit = new Map<string, number>();
   private committing = false;
+  /** Since when every offset commit has failed (undefined while they succeed). */
+  private commitFailingSince: number | undefined;
   private timers: NodeJS.Timeout[] = [];
 
   constructor(private readonly config: StreamClientConfig, private readonly log: ConsumerLog, private readonly options: KafkaJsConsumerOptions = {}) {
@@ -304,6 +306,7 @@ export class KafkaJsConsumer implements StreamConsumer {
 
   private async connect(): Promise<void> {
     this.state.joined = false;
+    this.commitFailingSince = undefined;
     this.lastActivity = this.now();
     const client = this.createClient(this.config.client);
     this.client = client;
@@ -383,7 +386,14 @@ export class KafkaJsConsumer implements StreamConsumer {
     for (const [, p] of due) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), { partition: p.partition, offset: p.offset }]);
     this.committing = true;
     try {
-      await commit([...byTopic].map(([topic, partitions]) => ({ topic, partitions })));
+      // A commit that never answers would hold `committing` for ever, and no offset would be committed again: past
+      // the watchdog limit the connection is restarted, and the new one commits what is still pending.
+      const outcome = await withTimeout(commit([...byTopic].map(([topic, partitions]) => ({ topic, partitions }))), this.watchdogMs);
+      if (outcome === 'timeout') {
+        this.restartNow?.({ why: `offset commit got no answer in ${Math.round(this.watchdogMs / 1000)} s: reconnecting`, problem: true });
+        return;
+      }
+      this.commitFailingSince = undefined;
       for (const [key, p] of due) {
         // A later batch may have moved the partition on while the commit was in flight.
         if (this.pending.get(key)?.offset === p.offset) this.pending.delete(key);
@@ -392,7 +402,13 @@ export class KafkaJsConsumer implements StreamConsumer {
       // Kept pending for the next try (a rebalance drops those of partitions that moved). If it never succeeds, the
       // next owner is handed these messages again, and the store's checkpoint skips them.
       const message = redact((error as Error).message, this.config.secrets);
-      if (!GROUP_CHURN.test(message)) this.log.warn(`${this.label}: offset commit failed (${message}); will try again`);
+      const since = this.commitFailingSince ?? now;
+      this.commitFailingSince = since;
+      if (now - since >= this.watchdogMs) {
+        // Group churn that never settles (a member the coordinator no longer knows, a stale generation): join afresh.
+        this.commitFailingSince = undefined;
+        this.restartNow?.({ why: `offset commits failing for ${Math.round((now - since) / 1000)} s (${message}): reconnecting`, problem: true });
+      } else if (!GROUP_CHURN.test(message)) this.log.warn(`${this.label}: offset commit failed (${message}); will try again`);
     } finally {
       // Spaced out either way: a failing commit is not retried on every batch.
       for (const [key] of due) this.lastCommit.set(key, now);

@@ -41,6 +41,7 @@ class FakeConsumer implements KafkaConsumerLike {
   }
   async commitOffsets(offsets: { topic: string; partition: number; offset: string }[]): Promise<void> {
     this.calls.push(`flush ${offsets.map((o) => `${o.topic}:${o.partition}@${o.offset}`).join(' ')}`);
+    await brokerAnswer();
   }
   async disconnect(): Promise<void> {
     this.disconnected = true;
@@ -58,17 +59,26 @@ class FakeConsumer implements KafkaConsumerLike {
         lastOffset: () => String(offsets.at(-1)!),
       },
       resolveOffset: (offset: string) => { this.calls.push(`resolve ${topic}:${partition}@${offset}`); },
-      heartbeat: async () => undefined,
+      heartbeat: async () => this.emit('HEARTBEAT', {}),
       commitOffsetsIfNecessary: async (o?: { topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }) => {
         this.calls.push(`commit ${(o?.topics ?? []).flatMap((t) => t.partitions.map((p) => `${t.topic}:${p.partition}@${p.offset}`)).join(' ')}`);
+        await brokerAnswer();
       },
       uncommittedOffsets: () => ({ topics: [] }),
       isRunning: () => true,
       isStale: () => false,
       pause: () => () => undefined,
     } as unknown as EachBatchPayload;
+    this.emit('START_BATCH_PROCESS', {});
     return this.runConfig!.eachBatch!(payload);
   }
+}
+
+/** How the broker answers offset commits: at once, never, or with kafkajs' error for a member it no longer knows. */
+let commitAnswer: 'ok' | 'never' | 'unknown member' = 'ok';
+async function brokerAnswer(): Promise<void> {
+  if (commitAnswer === 'never') await new Promise(() => undefined);
+  if (commitAnswer === 'unknown member') throw new Error('The coordinator is not aware of this member');
 }
 
 const log = { lines: [] as string[], info(m: string) { this.lines.push(`info ${m}`); }, warn(m: string) { this.lines.push(`warn ${m}`); }, error(m: string) { this.lines.push(`error ${m}`); } };
@@ -77,6 +87,7 @@ afterEach(async () => {
   await Promise.all(started.map((c) => c.stop()));
   started = [];
   log.lines.length = 0;
+  commitAnswer = 'ok';
 });
 
 /** The cluster's topics, as the fake client lists them (a pattern subscription is resolved against them). */
@@ -156,6 +167,44 @@ describe('KafkaJsConsumer', () => {
     fakes[0]!.join({ t: [1] });
     await consumer.stop();
     expect(calls.filter((c) => /^(commit|flush)/.test(c))).toEqual(['flush t:1@1']);
+  });
+
+  it('reconnects when an offset commit gets no answer within the watchdog limit, and commits on the new connection', async () => {
+    let clock = 0;
+    const { consumer, fakes, calls } = setup({ now: () => clock, commitIntervalMs: 1000, watchdogMs: 200 });
+    await consumer.start(async () => undefined);
+    fakes[0]!.join({ t: [0] });
+    clock = 1000;
+    commitAnswer = 'never';
+    await fakes[0]!.deliver('t', 0, [0, 1]);
+    expect(calls.filter((c) => /^commit/.test(c))).toEqual(['commit t:0@2']);
+    await waitFor(() => fakes.length === 2, 3000, 'the reconnect');
+    expect(fakes[0]!.disconnected).toBe(true);
+    expect(log.lines).toContain('warn eventhubs:contoso-logs.servicebus.windows.net group appwatch: offset commit got no answer in 0 s: reconnecting');
+    // The broker answers the new connection: what was pending is committed (the hung commit no longer blocks it).
+    commitAnswer = 'ok';
+    fakes[1]!.join({ t: [0] });
+    await consumer.stop();
+    expect(calls.filter((c) => /^(commit|flush)/.test(c))).toEqual(['commit t:0@2', 'flush t:0@2']);
+  });
+
+  it('reconnects when offset commits keep failing for the watchdog limit (a member the coordinator forgot), silent before', async () => {
+    let clock = 0;
+    const { consumer, fakes } = setup({ now: () => clock, commitIntervalMs: 1000, watchdogMs: 5000 });
+    await consumer.start(async () => undefined);
+    fakes[0]!.join({ t: [0] });
+    commitAnswer = 'unknown member';
+    for (let i = 1; i <= 5; i++) {
+      clock = i * 1000;
+      await fakes[0]!.deliver('t', 0, [i]);
+    }
+    // Churn while a rebalance settles is normal: not a word, no reconnect.
+    expect(fakes).toHaveLength(1);
+    expect(log.lines.filter((l) => l.startsWith('warn'))).toEqual([]);
+    clock = 6000;
+    await fakes[0]!.deliver('t', 0, [6]);
+    await waitFor(() => fakes.length === 2, 3000, 'the reconnect');
+    expect(log.lines).toContain('warn eventhubs:contoso-logs.servicebus.windows.net group appwatch: offset commits failing for 5 s (The coordinator is not aware of this member): reconnecting');
   });
 
   it('reconnects when no batch and no heartbeat came for the watchdog limit, and says so', async () => {
