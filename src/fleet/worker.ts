@@ -9,6 +9,7 @@ import type pg from 'pg';
 import type { TenantConfig } from '../config/config.js';
 import { LeaseLostError } from '../store/types.js';
 import { emptySummary, tenantKey, type CycleSummary, type WatchLog, type Watcher } from '../watch/watcher.js';
+import { StoreOutage } from './outage.js';
 import { claimDue, registerTenants, releaseLease, renewLeases, type Lease } from './leases.js';
 import { beat, registerWorker, stopWorker } from './workers.js';
 
@@ -35,9 +36,12 @@ export class FleetWorker {
   /** When each held lease runs out by this process's monotonic clock (performance.now()). */
   private readonly deadlines = new WeakMap<Lease, number>();
   private readonly byKey: Map<string, TenantConfig>;
+  /** Says a database outage once, and when it ends, rather than a line per failed attempt. */
+  private readonly outage: StoreOutage;
 
   constructor(private readonly options: FleetWorkerOptions) {
     this.byKey = new Map(options.tenants.map((t) => [tenantKey(t), t]));
+    this.outage = new StoreOutage(options.log);
   }
 
   /**
@@ -65,6 +69,7 @@ export class FleetWorker {
     const leases = [...this.held.values()];
     const sent = performance.now();
     const kept = await renewLeases(pool, id, leases, leaseSeconds);
+    this.outage.answered();
     for (const lease of leases) {
       if (kept.has(lease.tenant)) this.deadlines.set(lease, sent + leaseSeconds * 1000);
       if (kept.has(lease.tenant) || this.held.get(lease.tenant) !== lease) continue;
@@ -86,7 +91,7 @@ export class FleetWorker {
     } finally {
       if (this.held.get(lease.tenant) === lease) {
         this.held.delete(lease.tenant);
-        await releaseLease(pool, lease, intervalSeconds).catch((error: Error) => log.error(`${lease.tenant}: could not release the lease: ${error.message}`));
+        await releaseLease(pool, lease, intervalSeconds).catch((error: Error) => this.outage.failed(`${lease.tenant}: could not release the lease`, error));
       }
     }
   }
@@ -97,7 +102,7 @@ export class FleetWorker {
     const timer = setInterval(() => {
       if (beating) return;
       beating = true;
-      this.heartbeat().catch((error: Error) => this.options.log.error(`heartbeat failed: ${error.message}`)).finally(() => { beating = false; });
+      this.heartbeat().catch((error: Error) => this.outage.failed('heartbeat failed', error)).finally(() => { beating = false; });
     }, this.options.heartbeatSeconds * 1000);
     return () => clearInterval(timer);
   }
@@ -116,17 +121,18 @@ export class FleetWorker {
         const sent = performance.now();
         try {
           claimed = await claimDue(pool, id, keys, concurrency - inflight.size, leaseSeconds);
+          this.outage.answered();
         } catch (error) {
-          log.error(`claiming tenants failed: ${(error as Error).message}`);
+          this.outage.failed('claiming tenants failed', error);
         }
         for (const lease of claimed) {
           this.held.set(lease.tenant, lease);
           this.deadlines.set(lease, sent + leaseSeconds * 1000);
           const summary = emptySummary();
           const task = this.pollLease(lease, summary)
-            .catch((error: Error) => log.error(`${lease.tenant}: ${error.message}`))
+            .catch((error: Error) => this.outage.failed(lease.tenant, error))
             .then(async () => {
-              await this.options.deliver().catch((error: Error) => log.error(`delivery: ${error.message}`));
+              await this.options.deliver().catch((error: Error) => this.outage.failed('delivery', error));
               onCycle?.(summary);
             })
             .finally(() => inflight.delete(task));

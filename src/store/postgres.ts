@@ -269,7 +269,8 @@ export class PostgresStore implements AlertStore {
   }
 
   private fail(what: string, error: unknown): StoreError {
-    return new StoreError(`${what} ${this.location}: ${scrub(describe(error), this.#secrets)}`);
+    const code = (error as { code?: unknown } | null)?.code;
+    return new StoreError(`${what} ${this.location}: ${scrub(describe(error), this.#secrets)}`, typeof code === 'string' ? code : undefined);
   }
 
   private async connect(): Promise<pg.PoolClient> {

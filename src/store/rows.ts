@@ -25,7 +25,15 @@ import {
 } from './types.js';
 
 /** A store that cannot be opened or used as asked (newer schema, not a database, bad time); the message names the store. */
-export class StoreError extends Error {}
+export class StoreError extends Error {
+  /** The driver's error code (ECONNREFUSED, a SQLSTATE), when there was one: callers tell outages from refusals by it. */
+  readonly code: string | undefined;
+
+  constructor(message: string, code?: string) {
+    super(message);
+    this.code = code;
+  }
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Times: ISO-8601 UTC with milliseconds, so SQL compares them as text.

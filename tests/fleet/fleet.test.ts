@@ -15,29 +15,17 @@
  *   across tenants;
  * - `appwatch status` shows the workers, the leases and every tenant's sources.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { loadRuleset } from '../../src/cli/rules-loading.js';
-import { loadConfig } from '../../src/config/config.js';
-import { normalizeGraphRecord } from '../../src/ingest/formats/graph.js';
-import { isRejection } from '../../src/ingest/types.js';
-import type { CanonicalEvent } from '../../src/model/event.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
-import { TenantEngine } from '../../src/watch/engine.js';
 import { runCli } from '../helpers/cli.js';
-import { startGraphServer, type GraphServer, type GraphTenant, type RecordedRequest } from '../helpers/graph-server.js';
-import { ROOT } from '../helpers/ingest.js';
+import { expectedAlertIds, pushRound, startFleetTenants, startWorker, waitForCatchUp, writeFleetConfig, type FleetTenant } from '../helpers/fleet.js';
+import type { RecordedRequest } from '../helpers/graph-server.js';
 import { freshDatabase, postgresSkip, rawQuery } from '../helpers/postgres.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/receivers.js';
-import { simulateRecentTenant } from '../helpers/simulated-logs.js';
 
-type Json = Record<string, unknown>;
-const TOKEN = 'eyJ0eXAiOiJKV1QifQ.eyJmbGVldCI6dHJ1ZX0.ZmxlZXQtdGVzdA';
 const TENANTS = 60;
 const ROUNDS = 4;
 const LEASE_S = 6;
@@ -45,31 +33,11 @@ const HEARTBEAT_S = 2;
 const INTERVAL_S = 2;
 const APP_LIMIT = 240;
 
-interface FleetTenant { key: string; server: GraphServer; graph: GraphTenant; records: Json[] }
-
 let work: string;
 let simDir: string;
 let webhook: WebhookReceiver;
 let storeUrl: string;
-const tenants: FleetTenant[] = [];
-
-/** A GUID of its own per tenant for every id, so the sixty tenants' events (and alerts) are distinct. */
-function tenantGuid(tenant: number, id: string): string {
-  const h = createHash('sha256').update(`${tenant}:${id}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-function cloneFor(tenant: number, records: Json[]): Json[] {
-  return records.map((r) => ({ ...structuredClone(r), id: tenantGuid(tenant, String(r.id)), ...(r.correlationId ? { correlationId: tenantGuid(tenant, String(r.correlationId)) } : {}) }));
-}
-
-function startWorker(config: string, name: string): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [resolve(ROOT, 'bin/appwatch.js'), 'watch', '--config', config, '--worker-id', name], { env: { ...process.env, NO_COLOR: '1', FLEET_TOKEN: TOKEN }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, stderr: () => stderr, exited };
-}
+let tenants: FleetTenant[] = [];
 
 /** "appwatch/1.2.3 (worker w1; lease 7)" → worker and fencing token. */
 function leaseOf(r: RecordedRequest): { worker: string; fence: number } | undefined {
@@ -83,14 +51,7 @@ describe.skipIf(postgresSkip !== '')('a worker fleet on PostgreSQL', () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'appwatch-fleet-'));
     simDir = join(work, 'sim');
-    const simulated = await simulateRecentTenant(simDir, { users: 20, apps: 4, seed: 41 });
-    // Oldest first, so each round's records are newer than what was read before (late arrivals: tests/watch/crash).
-    const audits = [...simulated.directoryAudits].sort((a, b) => String(a.activityDateTime).localeCompare(String(b.activityDateTime)));
-    for (let i = 0; i < TENANTS; i++) {
-      const graph: GraphTenant = { tenantId: tenantGuid(i, 'tenant'), applications: [], servicePrincipals: [], oauth2PermissionGrants: [], appRoleAssignments: [], roleAssignments: [], roleDefinitions: [], domains: [], directoryAudits: [], signIns: [] };
-      const server = await startGraphServer(graph, { token: TOKEN, pageSize: 1000, latencyMs: 150 });
-      tenants.push({ key: `t${String(i).padStart(2, '0')}`, server, graph, records: cloneFor(i, audits) });
-    }
+    tenants = await startFleetTenants(simDir, TENANTS, { seed: 41, latencyMs: 150 });
     webhook = await startWebhookReceiver();
     storeUrl = await freshDatabase('fleet');
   }, 180_000);
@@ -102,20 +63,9 @@ describe.skipIf(postgresSkip !== '')('a worker fleet on PostgreSQL', () => {
   });
 
   it('moves a killed worker\'s tenants within the lease time, fences a paused one, misses and repeats nothing, and keeps to Graph\'s limits', async () => {
-    const base = parse(await readFile(join(simDir, 'appwatch.yaml'), 'utf8')) as Json;
     const config = join(work, 'appwatch.yaml');
-    await writeFile(config, stringify({
-      ...base,
-      tenants: tenants.map((t) => ({ id: t.graph.tenantId, name: t.key, graphUrl: t.server.url, auth: { accessTokenEnv: 'FLEET_TOKEN' }, sources: ['audit'] })),
-      store: storeUrl,
-      poll: { intervalSeconds: INTERVAL_S, overlapMinutes: 15, lookbackMinutes: 5 * 1440, requestsPer10Seconds: 5 },
-      fleet: { leaseSeconds: LEASE_S, heartbeatSeconds: HEARTBEAT_S, appRequestsPer10Seconds: APP_LIMIT },
-      sinks: [{ name: 'hook', type: 'webhook', url: webhook.url, minSeverity: 'informational' }],
-    }));
-    const per = Math.ceil(tenants[0]!.records.length / ROUNDS);
-    const push = (round: number): void => {
-      for (const t of tenants) t.graph.directoryAudits!.push(...t.records.slice(round * per, (round + 1) * per));
-    };
+    await writeFleetConfig(config, simDir, tenants, { store: storeUrl, intervalSeconds: INTERVAL_S, leaseSeconds: LEASE_S, heartbeatSeconds: HEARTBEAT_S, appRequestsPer10Seconds: APP_LIMIT, webhookUrl: webhook.url });
+    const push = (round: number): void => pushRound(tenants, round, ROUNDS);
 
     push(0);
     const workers = { w1: startWorker(config, 'w1'), w2: startWorker(config, 'w2'), w3: startWorker(config, 'w3') };
@@ -150,31 +100,13 @@ describe.skipIf(postgresSkip !== '')('a worker fleet on PostgreSQL', () => {
       const terminated = await rawQuery<{ n: number }>(storeUrl, 'SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
       expect(terminated.rows[0]!.n).toBeGreaterThan(0);
 
-      // What the detections raise over every record of every tenant (the same engine, one tenant at a time).
-      const { config: loaded } = loadConfig(join(simDir, 'appwatch.yaml'));
-      const { ruleset } = await loadRuleset({ rules: [], builtin: true, placeholders: [] }, loaded);
-      const expected = new Set<string>();
-      for (const t of tenants) {
-        const events = t.records.map((r) => normalizeGraphRecord(r, { source: 'graph', format: 'graph', file: 'audit' }, { file: 'audit', baseName: 'audit', framing: 'json-document', source: 'file' }))
-          .filter((e): e is CanonicalEvent => !isRejection(e))
-          .sort((a, b) => a.appwatch.time.localeCompare(b.appwatch.time));
-        const engine = new TenantEngine(ruleset, loaded, { dns: false });
-        for (const alert of await engine.process(events)) expected.add(alert.id);
-      }
+      const expected = await expectedAlertIds(simDir, tenants);
       expect(expected.size).toBeGreaterThan(TENANTS * 3);
 
       // Caught up: every alert stored and delivered.
       const store = await openPostgresStore(storeUrl);
       try {
-        const until = Date.now() + 90_000;
-        let stored: string[] = [];
-        for (;;) {
-          stored = (await store.listAlerts({})).map((a) => a.alert.id);
-          const depth = Object.values(await store.outboxDepth()).reduce((a, b) => a + b, 0);
-          if (stored.length >= expected.size && depth === 0) break;
-          if (Date.now() > until) throw new Error(`no catch-up: ${stored.length} of ${expected.size} alerts, ${depth} pending\nw1: ${workers.w1.stderr().slice(-2000)}\nw2: ${workers.w2.stderr().slice(-2000)}`);
-          await sleep(500);
-        }
+        const stored = await waitForCatchUp(store, expected.size, 90_000, () => `w1: ${workers.w1.stderr().slice(-2000)}\nw2: ${workers.w2.stderr().slice(-2000)}`);
 
         // No event missed, no alert invented or stored twice; the webhook saw every id.
         expect(stored.length).toBe(new Set(stored).size);
