@@ -172,7 +172,7 @@ export function dashboardApi(src: DataSources, now: () => Date = () => new Date(
     const found = (await src.store.listSuppressions(true)).find((s) => s.id === id);
     if (!found) return c.json({ error: `no suppression ${id}` }, 404);
     try {
-      await log.append({ at: at.toISOString(), by: user, action: 'remove-suppression', suppression: found });
+      await log.append({ at: at.toISOString(), by: user, action: 'remove-suppression', suppression: found, via: 'dashboard' });
     } catch (error) {
       process.stderr.write(`[!] the dashboard log ${log.where} could not be written: ${(error as Error).message}\n`);
       return c.json({ error: 'the dashboard log could not be written, so the suppression was not removed (see the server\'s stderr)' }, 500);

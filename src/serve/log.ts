@@ -4,15 +4,18 @@
  * audit records changes to alerts (its entries name an alert), while removing a suppression changes no alert, and
  * an export reads many. Each entry says who (the server's user, never a value the page sends), when, and what.
  *
- * `appwatch serve` keeps it as JSON Lines beside the store (`<store>.dashboard-log.jsonl`, created readable by its
- * owner only), appended to and never rewritten. An entry is written before the action it records: if it cannot be
- * written, the action is refused, so nothing it covers happens unlogged.
+ * It is kept as JSON Lines beside the store (`<store>.dashboard-log.jsonl`, created readable by its owner only;
+ * for a PostgreSQL store, beside appwatch.yaml), appended to and never rewritten. `appwatch alerts unsuppress`
+ * writes to the same log, so a suppression removed from the terminal is recorded as one removed from the page. An
+ * entry is written before the action it records: if it cannot be written, the action is refused, so nothing it
+ * covers happens unlogged.
  */
 import { appendFile, readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Suppression } from '../store/types.js';
 
 export type DashboardLogEntry =
-  | { at: string; by: string; action: 'remove-suppression'; suppression: Suppression }
+  | { at: string; by: string; action: 'remove-suppression'; suppression: Suppression; via?: 'dashboard' | 'cli' }
   | { at: string; by: string; action: 'export'; format: 'csv' | 'jsonl'; alerts: number; filter: string };
 
 export interface DashboardLog {
@@ -25,6 +28,14 @@ export interface DashboardLog {
 
 /** Where `appwatch serve` keeps the log of a store. */
 export const dashboardLogPath = (storePath: string): string => `${storePath}.dashboard-log.jsonl`;
+
+/**
+ * The log of a store as `serve` and `alerts` open it: beside a SQLite file; a PostgreSQL store has no file to sit
+ * beside, so beside the appwatch.yaml that names it (or in the working folder).
+ */
+export function dashboardLogFor(where: { location: string; postgres: boolean; configFile?: string }): FileDashboardLog {
+  return new FileDashboardLog(where.postgres ? resolve(where.configFile ? dirname(where.configFile) : process.cwd(), 'appwatch-dashboard-log.jsonl') : dashboardLogPath(where.location));
+}
 
 export class FileDashboardLog implements DashboardLog {
   constructor(readonly where: string) {}

@@ -216,9 +216,14 @@ describe.skipIf(postgresSkip !== '')('the CLI on a PostgreSQL store (--store pos
     expect(lines<Suppression>(listed.stdout).map((s) => s.id).sort()).toEqual((await store.listSuppressions(false)).map((s) => s.id).sort());
     expect(table.stdout).toMatch(new RegExp(`${sid}\\s+never\\s+0\\s+app Payroll-Sync\\s+lab <b>tenant</b>\\s+carol`));
 
-    const removed = await cli(['alerts', 'unsuppress', sid]);
+    // Logged first, as the dashboard logs its removals: a PostgreSQL store has no file to sit beside, so the log goes
+    // beside the appwatch.yaml that names the store, or in the working folder (here, with --store only).
+    const removed = await runCli(['alerts', 'unsuppress', sid, '--store', url, '--by', 'dave'], { cwd: work });
     expect(removed.code, removed.stderr).toBe(0);
-    expect(removed.stderr).toContain(`suppression ${sid} removed`);
+    const logPath = join(work, 'appwatch-dashboard-log.jsonl');
+    expect(removed.stderr).toContain(`suppression ${sid} removed (logged in ${logPath})`);
+    expect(lines<Record<string, unknown>>(await readFile(logPath, 'utf8'))).toMatchObject([{ by: 'dave', action: 'remove-suppression', via: 'cli', suppression: { id: sid, reason: 'lab <b>tenant</b>', author: 'carol' } }]);
+    expect(await readFile(logPath, 'utf8')).not.toContain(PASSWORD);
     expect((await store.listSuppressions(true)).map((s) => s.id)).not.toContain(sid);
     const [again, all] = await Promise.all([cli(['alerts', 'unsuppress', sid]), cli(['alerts', 'suppressions', '--all', '--format', 'jsonl'])]);
     expect(again.code).toBe(2);

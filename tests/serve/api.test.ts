@@ -463,7 +463,7 @@ describe('removing a suppression from the page', () => {
     // The store's triage audit is per alert, and no alert changed: nothing written there.
     expect(await store.auditTrail()).toEqual(auditBefore);
     // The dashboard's log: who (the server's user), when (its clock), and the whole suppression as it was.
-    expect(log.entries).toEqual([{ at: expect.stringMatching(/^2026-11-01T/), by: 'analyst', action: 'remove-suppression', suppression: routine }]);
+    expect(log.entries).toEqual([{ at: expect.stringMatching(/^2026-11-01T/), by: 'analyst', action: 'remove-suppression', suppression: routine, via: 'dashboard' }]);
     const listed = await (await get('/api/dashboard-log', { cookie })).json() as { entries: unknown[]; where: string };
     expect(listed).toEqual({ entries: log.entries, where: 'memory' });
     // The page's data no longer lists it; the alert it suppressed says it was removed.

@@ -4,7 +4,7 @@
  * the filters, show, ack, resolve, suppress, unsuppress, suppressions, and the usage errors (exit 2). One alert
  * carries an attacker's app name (a spreadsheet formula and an ANSI escape) that must come out inert.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -199,7 +199,22 @@ describe('appwatch alerts', () => {
 
     const table = await alertsCli(['suppressions', '--format', 'table']);
     expect(table.stdout).toMatch(new RegExp(`${id}\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+1\\s+rule `));
-    expect((await alertsCli(['unsuppress', id])).code).toBe(0);
+    // A log that cannot be written refuses the removal (here its path is taken by a folder).
+    const logPath = `${store}.dashboard-log.jsonl`;
+    mkdirSync(logPath);
+    const refused = await alertsCli(['unsuppress', id]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`suppression ${id} not removed: the log ${logPath} could not be written`);
+    expect(lines<Suppression>((await alertsCli(['suppressions', '--format', 'jsonl'])).stdout).map((x) => x.id)).toContain(id);
+    rmSync(logPath, { recursive: true });
+    // Removed, and logged first (as the dashboard logs its removals): who, when, and the suppression as it was.
+    const removed = await alertsCli(['unsuppress', id, '--by', 'dave']);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stderr).toContain(`[+] suppression ${id} removed (logged in ${logPath})`);
+    const logged = lines<Record<string, unknown>>(readFileSync(logPath, 'utf8'));
+    expect(logged).toEqual([{ at: expect.any(String), by: 'dave', action: 'remove-suppression', via: 'cli', suppression: { ...mine, hits: 1 } }]);
+    expect(Date.now() - Date.parse(String(logged[0]!.at))).toBeLessThan(60_000);
+    expect(statSync(logPath).mode & 0o777).toBe(0o600);
     const again = await alertsCli(['unsuppress', id]);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain(`no suppression ${id}`);

@@ -10,7 +10,8 @@ import { SEVERITIES, type Severity } from '../../model/severity.js';
 import { alertJson, csvCell, csvHeader, csvRow, ocsfFinding } from '../../sinks/formats.js';
 import { StoreError } from '../../store/sqlite.js';
 import type { AlertStore } from '../../store/types.js';
-import { openStoreAt, storeExists, storeLocation, STORE_OPTION_HELP } from './store-location.js';
+import { dashboardLogFor } from '../../serve/log.js';
+import { openStoreAt, storeExists, storeLocation, STORE_OPTION_HELP, type StoreLocation } from './store-location.js';
 import { SuppressionError } from '../../store/suppression.js';
 import { TRIAGE_STATES, type StoredAlert, type Suppression, type SuppressionScope, type TriageState } from '../../store/types.js';
 import { DataWriter } from '../output.js';
@@ -76,14 +77,14 @@ const withStoreOptions = (command: Command): Command => command
  * Opens the store, runs `fn`, closes it. Read and triage commands need an existing store (no empty file left
  * behind by a typo in --store); `suppress` may create one, so suppressions can be set up before watch first runs.
  */
-async function withStore(options: StoreOptions, create: boolean, setExit: (code: number) => void, fn: (store: AlertStore, reporter: Reporter, where: string) => Promise<void>): Promise<void> {
+async function withStore(options: StoreOptions, create: boolean, setExit: (code: number) => void, fn: (store: AlertStore, reporter: Reporter, where: string, location: StoreLocation) => Promise<void>): Promise<void> {
   const reporter = createReporter(process.stderr, Boolean(options.quiet));
   let store: AlertStore | undefined;
   try {
     const where = storeLocation(options);
     if (!create && !storeExists(where)) throw new UsageError(`no alert store at ${where.display} (appwatch watch creates it; --store names another)`);
     store = await openStoreAt(where);
-    await fn(store, reporter, where.display);
+    await fn(store, reporter, where.display, where);
   } catch (error) {
     if (!(error instanceof UsageError || error instanceof StoreError || error instanceof SuppressionError)) throw error;
     reporter.error(error.message);
@@ -292,10 +293,21 @@ export function alertsCommand(setExit: (code: number) => void): Command {
   withStoreOptions(alerts.command('unsuppress'))
     .description('remove a suppression (alerts it already silenced stay suppressed)')
     .argument('<id>', 'suppression id')
-    .action(async (id: string, options: StoreOptions) => {
-      await withStore(options, false, setExit, async (store, reporter, where) => {
+    .option('--by <name>', 'who removes it, for the log (default: the OS account)')
+    .action(async (id: string, options: StoreOptions & { by?: string }) => {
+      await withStore(options, false, setExit, async (store, reporter, where, location) => {
+        const found = (await store.listSuppressions(true)).find((s) => s.id === id);
+        if (!found) throw new UsageError(`no suppression ${id} in ${where}`);
+        // Removing a suppression changes no alert, so the triage audit has no place for it: it goes to the log the
+        // dashboard keeps for the same action, written first; a log that cannot be written refuses the removal.
+        const log = dashboardLogFor(location);
+        try {
+          await log.append({ at: new Date().toISOString(), by: options.by ?? defaultActor(), action: 'remove-suppression', suppression: found, via: 'cli' });
+        } catch (error) {
+          throw new UsageError(`suppression ${id} not removed: the log ${log.where} could not be written (${(error as Error).message})`);
+        }
         if (!(await store.removeSuppression(id))) throw new UsageError(`no suppression ${id} in ${where}`);
-        reporter.info(`suppression ${id} removed`);
+        reporter.info(`suppression ${id} removed (logged in ${log.where})`);
         setExit(EXIT.ok);
       });
     });

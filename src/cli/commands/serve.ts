@@ -4,10 +4,9 @@
  * prints the address with its launch token once on stderr, and runs until interrupted (Ctrl+C, SIGTERM).
  */
 import { userInfo } from 'node:os';
-import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadDashboardAssets } from '../../serve/assets.js';
-import { dashboardLogPath, FileDashboardLog } from '../../serve/log.js';
+import { dashboardLogFor } from '../../serve/log.js';
 import { isLoopback, startDashboard } from '../../serve/server.js';
 import { DEFAULT_SESSION_LIMITS, durationText, Sessions } from '../../serve/session.js';
 import { loadRuleset } from '../rules-loading.js';
@@ -109,7 +108,7 @@ export function serveCommand(setExit: (code: number) => void): Command {
       const sessions = new Sessions(undefined, { idleMs: options.sessionIdle * 60_000 });
       // What the store's triage audit has no place for (removed suppressions, exports) is logged beside the store.
       // A PostgreSQL store has no file to sit beside: the log goes next to appwatch.yaml (or here).
-      const log = new FileDashboardLog(where.postgres ? resolve(where.configFile ? dirname(where.configFile) : process.cwd(), 'appwatch-dashboard-log.jsonl') : dashboardLogPath(where.location));
+      const log = dashboardLogFor(where);
       let running;
       try {
         running = await startDashboard({

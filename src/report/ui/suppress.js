@@ -201,7 +201,7 @@ export function SuppressionsSection({ live, state }) {
   };
   return html`<section class="table-section" id="section-suppressions" aria-labelledby="h-suppressions">
     <h2 id="h-suppressions">Suppressions <span class="count">${list.length}</span></h2>
-    <p class="section-note">Removing one stops it matching alerts recorded from then on; the alerts it already suppressed stay suppressed and keep its id. Removals are recorded, with who and when, in the dashboard's log${logWhere && logWhere !== 'memory' ? html` (<code><${Text} value=${logWhere} /></code>)` : null}.</p>
+    <p class="section-note">Removing one stops it matching alerts recorded from then on; the alerts it already suppressed stay suppressed and keep its id. Removals here and with <code>appwatch alerts unsuppress</code> are recorded, with who and when, in the dashboard's log${logWhere && logWhere !== 'memory' ? html` (<code><${Text} value=${logWhere} /></code>)` : null}.</p>
     <div class="toolbar"><button type="button" class="act-new-suppression" aria-expanded=${creating} onClick=${() => setCreating(!creating)}>${creating ? 'Close the form' : 'New suppression…'}</button></div>
     ${creating ? html`<${SuppressForm} live=${live} state=${state} initial=${emptyScope()} onDone=${() => setCreating(false)} />` : null}
     ${list.length === 0 ? html`<p class="empty">No suppressions.</p>` : html`<table class="data data-suppressions">
@@ -222,13 +222,13 @@ export function SuppressionsSection({ live, state }) {
       </td></tr>` : null])}</tbody>
     </table>`}
     ${removed.length > 0 ? html`<details class="removed-suppressions">
-      <summary>Removed from the dashboard <span class="count">${removed.length}</span></summary>
+      <summary>Removed <span class="count">${removed.length}</span></summary>
       <table class="data data-removed">
         <colgroup><col width="150" /><col width="160" /><col width="26%" /><col /><col width="160" /></colgroup>
         <thead><tr><th scope="col">Removed (UTC)</th><th scope="col">By</th><th scope="col">Scope</th><th scope="col">Reason</th><th scope="col">Author</th></tr></thead>
         <tbody>${removed.map((e) => html`<tr data-key=${e.suppression.id}>
           <td title=${utc(e.at)}>${utcShort(e.at)}</td>
-          <td><${Name} value=${e.by} max=${40} /></td>
+          <td><${Name} value=${e.by} max=${40} />${e.via === 'cli' ? html` <span class="muted">(appwatch alerts unsuppress)</span>` : null}</td>
           <td class="wrap"><${ScopeChips} scope=${/** @type {any} */ (e.suppression.scope ?? {})} /></td>
           <td class="wrap"><${Text} value=${e.suppression.reason} max=${200} /></td>
           <td><${Name} value=${e.suppression.author} max=${40} /></td>
