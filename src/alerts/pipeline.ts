@@ -193,6 +193,28 @@ export class AlertPipeline {
     this.correlationInputs.push(...kept);
   }
 
+  /**
+   * The correlation alerts over this pipeline's inputs together with `others` (the inputs other writers of the same
+   * tenant hold: a stream's other partitions), as they stand now. Pure: nothing is remembered, so it may be called
+   * again for the same batch (a commit retried) and gives the same alerts; the store drops ids it already has.
+   * Inputs of others older than two timespans before the newest input are left out, as this pipeline prunes its own.
+   */
+  correlateWith(others: readonly CorrelationInput[]): Alert[] {
+    if (this.ruleset.correlations.length === 0) return [];
+    const longest = Math.max(0, ...this.ruleset.correlations.map((c) => c.timespanMs));
+    let newest = '';
+    for (const input of this.correlationInputs) if (input.time > newest) newest = input.time;
+    for (const input of others) if (input.time > newest) newest = input.time;
+    const horizon = newest ? new Date(Date.parse(newest) - 2 * longest).toISOString() : '';
+    const inputs = [...this.correlationInputs, ...others.filter((i) => i.time >= horizon)];
+    const byId = new Map<string, Alert>();
+    for (const result of evaluateCorrelations(this.ruleset.correlations, inputs)) {
+      const alert = this.correlationAlert(result);
+      if (!byId.has(alert.id)) byId.set(alert.id, alert);
+    }
+    return [...byId.values()];
+  }
+
   /** Alerts of the correlations, once all input has been seen. */
   finish(): Alert[] {
     const alerts: Alert[] = [];

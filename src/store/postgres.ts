@@ -349,17 +349,7 @@ export class PostgresStore implements AlertStore {
     const lease = batch.lease;
     if (lease && !Number.isSafeInteger(lease.fence)) throw new StoreError(`lease fence is not an integer: ${String(lease.fence)}`);
     // Serialised before the transaction, so locks are held for less time.
-    const texts = batch.alerts.map((a) => JSON.stringify(a));
-    // Within a batch the first occurrence of an id is the one stored (as SQLite); the others are duplicates.
-    const first = new Map<string, number>();
-    for (const [i, a] of batch.alerts.entries()) if (!first.has(a.id)) first.set(a.id, i);
-    // Sorted by id: every worker takes the unique-index locks in the same order, so two commits of overlapping ids
-    // wait for each other instead of deadlocking.
-    const order = [...first.values()].sort((i, j) => {
-      const a = batch.alerts[i]!.id;
-      const b = batch.alerts[j]!.id;
-      return a < b ? -1 : a > b ? 1 : 0;
-    });
+    const batchTexts = batch.alerts.map((a) => JSON.stringify(a));
 
     const attempt = (): Promise<CommitResult> => this.withTransaction(async (client) => {
       if (lease) {
@@ -368,20 +358,43 @@ export class PostgresStore implements AlertStore {
         const held = await client.query('SELECT 1 FROM fleet_leases WHERE tenant = $1 AND lease_owner = $2 AND fence = $3 FOR UPDATE', [lease.tenant, lease.owner, lease.fence]);
         if (held.rowCount === 0) throw new LeaseLostError(lease.tenant, lease.owner, lease.fence);
       }
+      let alerts = batch.alerts;
+      let texts = batchTexts;
+      if (batch.correlate) {
+        // One tenant's correlating commits take turns (a lock released at commit or rollback): whichever commits
+        // second sees the first's inputs, so two partitions committing at once cannot both miss a correlation.
+        await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`appwatch correlate ${batch.tenant}`]);
+        const { rows } = await client.query<{ key: string; value: string }>('SELECT key, value FROM engine_state WHERE starts_with(key, $1) ORDER BY key', [batch.correlate.statePrefix]);
+        const correlated = batch.correlate.evaluate(rows.filter((r) => !(r.key in batch.state)).map((r) => JSON.parse(r.value) as unknown));
+        if (correlated.length > 0) {
+          alerts = [...alerts, ...correlated];
+          texts = [...texts, ...correlated.map((a) => JSON.stringify(a))];
+        }
+      }
+      // Within a batch the first occurrence of an id is the one stored (as SQLite); the others are duplicates.
+      const first = new Map<string, number>();
+      for (const [i, a] of alerts.entries()) if (!first.has(a.id)) first.set(a.id, i);
+      // Sorted by id: every worker takes the unique-index locks in the same order, so two commits of overlapping ids
+      // wait for each other instead of deadlocking.
+      const order = [...first.values()].sort((i, j) => {
+        const a = alerts[i]!.id;
+        const b = alerts[j]!.id;
+        return a < b ? -1 : a > b ? 1 : 0;
+      });
       // Ids already stored (a batch re-read after a restart) are not sent again. A concurrent worker may still
       // store one of the others first: ON CONFLICT below settles that.
       const known = new Set<string>();
       if (order.length > 0) {
-        const found = await client.query<{ id: string }>('SELECT id FROM alerts WHERE id = ANY($1::text[])', [order.map((i) => batch.alerts[i]!.id)]);
+        const found = await client.query<{ id: string }>('SELECT id FROM alerts WHERE id = ANY($1::text[])', [order.map((i) => alerts[i]!.id)]);
         for (const r of found.rows) known.add(r.id);
       }
-      const candidates = order.filter((i) => !known.has(batch.alerts[i]!.id));
+      const candidates = order.filter((i) => !known.has(alerts[i]!.id));
       // Read inside the transaction: a suppression added meanwhile is either in or out.
       const matchers = candidates.length > 0 ? (await this.liveSuppressions(now, client)).map(scopeMatcher) : [];
       const suppressionOf = new Map<number, Suppression>();
       if (matchers.length > 0) {
         for (const i of candidates) {
-          const s = firstMatch(matchers, batch.alerts[i]!, batch.tenant);
+          const s = firstMatch(matchers, alerts[i]!, batch.tenant);
           if (s) suppressionOf.set(i, s);
         }
       }
@@ -395,7 +408,7 @@ export class PostgresStore implements AlertStore {
         const suppressionIds: (string | null)[] = [];
         const bodies: string[] = [];
         for (const i of candidates) {
-          const alert = batch.alerts[i]!;
+          const alert = alerts[i]!;
           const s = suppressionOf.get(i);
           ids.push(alert.id);
           ranks.push(severityRank(alert.severity));
@@ -425,7 +438,7 @@ export class PostgresStore implements AlertStore {
       const hits = new Map<string, number>();
       const outboxSinks: string[] = [];
       const outboxAlerts: string[] = [];
-      for (const [i, alert] of batch.alerts.entries()) {
+      for (const [i, alert] of alerts.entries()) {
         if (first.get(alert.id) !== i || !stored.has(alert.id)) {
           result.duplicates += 1;
           continue;

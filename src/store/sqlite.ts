@@ -159,15 +159,20 @@ export class SqliteStore implements AlertStore {
     const texts = batch.alerts.map((a) => JSON.stringify(a));
 
     const run = this.db.transaction((): CommitResult => {
+      // Under the write lock (BEGIN IMMEDIATE): the other partitions' states are as their last commits left them,
+      // and none can commit until this one has.
+      const correlated = batch.correlate ? batch.correlate.evaluate(this.otherStates(batch.correlate.statePrefix, batch.state)) : [];
+      const alerts = correlated.length > 0 ? [...batch.alerts, ...correlated] : batch.alerts;
+      const bodies = correlated.length > 0 ? [...texts, ...correlated.map((a) => JSON.stringify(a))] : texts;
       // Read inside the transaction: a suppression added by `appwatch alerts suppress` meanwhile is either in or out.
       const matchers = this.liveSuppressions(now).map(scopeMatcher);
       const result: CommitResult = { inserted: [], suppressed: [], duplicates: 0 };
       const hits = new Map<string, number>();
-      for (const [i, alert] of batch.alerts.entries()) {
+      for (const [i, alert] of alerts.entries()) {
         const suppression = matchers.length > 0 ? firstMatch(matchers, alert, batch.tenant) : undefined;
         const { changes } = insertAlert.run(
           alert.id, batch.tenant, severityRank(alert.severity), alert.rule.id, alertTime(alert.time),
-          suppression ? 'suppressed' : 'new', suppression?.id ?? null, now, now, texts[i],
+          suppression ? 'suppressed' : 'new', suppression?.id ?? null, now, now, bodies[i],
         );
         if (changes === 0) {
           result.duplicates += 1;
@@ -192,6 +197,12 @@ export class SqliteStore implements AlertStore {
       return result;
     });
     return run.immediate();
+  }
+
+  /** Engine states stored under `prefix`, except the keys `written` (this batch's own), in key order. */
+  private otherStates(prefix: string, written: Record<string, unknown>): unknown[] {
+    const rows = this.stmt('SELECT key, value FROM engine_state WHERE substr(key, 1, length(?)) = ? ORDER BY key').all(prefix, prefix) as { key: string; value: string }[];
+    return rows.filter((r) => !(r.key in written)).map((r) => JSON.parse(r.value) as unknown);
   }
 
   private liveSuppressions(now: string): Suppression[] {

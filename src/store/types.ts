@@ -145,6 +145,14 @@ export interface CommitBatch {
    * carries one.
    */
   lease?: { tenant: string; owner: string; fence: number };
+  /**
+   * Correlation across the writers of one tenant (a stream's partitions, each with its own engine): inside the
+   * commit, under a lock that serialises these commits per tenant, `evaluate` is given the engine states stored
+   * under `statePrefix` except those this batch writes, and the alerts it returns are committed with the batch
+   * (deduplicated, suppressed and queued like the others). Serialised, two partitions committing at once cannot
+   * both miss a correlation that needs both. `evaluate` must be pure: a retried commit calls it again.
+   */
+  correlate?: { statePrefix: string; evaluate: (otherStates: unknown[]) => Alert[] };
 }
 
 /** A commit refused because the worker's lease was taken over (its fencing token is stale): nothing was written. */

@@ -7,8 +7,10 @@
  *
  * State is kept per (tenant, topic, partition): engine state under `<tenant>/engine/stream:<topic>:<partition>`
  * and a checkpoint `<tenant>/stream:<topic>:<partition>` holding the next offset, written in the same transaction.
- * A partition belongs to one group member at a time, so two consumers never write the same state; and no order
- * across partitions is promised, so no state is shared between them (correlations see one partition's events).
+ * A partition belongs to one group member at a time, so two consumers never write the same state. Rules and the
+ * baseline run per partition (no order across partitions is promised); correlations are evaluated at each commit
+ * over the inputs of every engine of the tenant (its partitions, and its polled sources' engine), taking turns
+ * with the tenant's other commits, so a chain whose steps sit in different hubs is still seen.
  *
  * The checkpoint makes the engine state exactly-once: messages the broker delivers again (a crash between the store
  * commit and the offset commit, a rebalance) are below the checkpoint and are not fed to the engine a second time,
@@ -20,7 +22,7 @@ import { inertLine } from '../cli/terminal.js';
 import type { AppwatchConfig, TenantConfig } from '../config/config.js';
 import type { CanonicalEvent } from '../model/event.js';
 import { LeaseLostError, type SourceHealth } from '../store/types.js';
-import { TenantEngine, type EngineState } from '../watch/engine.js';
+import { engineStatePrefix, TenantEngine, type EngineState } from '../watch/engine.js';
 import { tenantKey, type WatchLog, type WatchPipeline } from '../watch/watcher.js';
 import { isStreamSource, type StreamSource } from './config.js';
 import { groupIdOf, kafkaClientConfig, StreamConfigError } from './connection.js';
@@ -222,7 +224,7 @@ export class StreamRunner {
   async handleBatch(tenant: TenantConfig, group: string, batch: StreamBatch): Promise<void> {
     const key = tenantKey(tenant);
     const name = `${key}/stream:${batch.topic}:${batch.partition}`;
-    const stateKey = `${key}/engine/stream:${batch.topic}:${batch.partition}`;
+    const stateKey = `${engineStatePrefix(key)}/stream:${batch.topic}:${batch.partition}`;
     const { store, log } = this.options;
     try {
       const checkpoint = (await store.getCheckpoint(name)) as StreamCheckpoint | undefined;
@@ -265,7 +267,9 @@ export class StreamRunner {
       }
       if (skipped.length > MAX_SKIPS_LOGGED) log.warn(`${name}: ${skipped.length - MAX_SKIPS_LOGGED} more skipped in this batch`);
 
-      const alerts = events.length > 0 ? await stream.engine.process(events) : [];
+      // Rules here; correlations at commit, over every partition of the tenant (below).
+      const engine = stream.engine;
+      const alerts = events.length > 0 ? await engine.process(events, { correlate: false }) : [];
       const next = (BigInt(fresh.at(-1)!.offset) + 1n).toString();
       let newest = checkpoint?.newestEvent;
       for (const e of events) if (!newest || e.appwatch.time > newest) newest = e.appwatch.time;
@@ -275,6 +279,10 @@ export class StreamRunner {
         tenant: key, alerts, ...(lease ? { lease } : {}),
         checkpoints: { [name]: { next, topic: batch.topic, partition: batch.partition, group, ...(newest ? { newestEvent: newest } : {}) } satisfies StreamCheckpoint },
         state: { [stateKey]: stream.engine.state() },
+        // A correlation's events may sit in different hubs and partitions (a credential added in the audit log, the
+        // sign-in that follows in the sign-in log): each commit evaluates the correlations over this partition's
+        // inputs and those every other engine of the tenant has stored, taking turns with them (CommitBatch).
+        ...(events.length > 0 ? { correlate: { statePrefix: engineStatePrefix(key), evaluate: (others: unknown[]) => engine.correlateWith(others) } } : {}),
         sinksFor: this.options.sinksFor, now: this.iso(),
       });
       this.streams.set(name, { engine: stream.engine, next });

@@ -18,6 +18,18 @@ export interface EngineState {
   correlation: CorrelationInput[];
 }
 
+/**
+ * Where a tenant's engine states are stored: `<tenant>/engine` for the polled sources, `<tenant>/engine/stream:…`
+ * for each stream partition; this prefix covers them all (correlations across them read every one).
+ */
+export const engineStatePrefix = (tenant: string): string => `${tenant}/engine`;
+
+/** The correlation inputs a stored engine state holds; none for anything that is not a version-1 state. */
+export function correlationInputsOf(state: unknown): CorrelationInput[] {
+  const s = state as Partial<EngineState> | null;
+  return s && typeof s === 'object' && s.version === 1 && Array.isArray(s.correlation) ? s.correlation : [];
+}
+
 export class TenantEngine {
   private readonly pipeline: AlertPipeline;
   private readonly baseline: Baseline;
@@ -28,11 +40,23 @@ export class TenantEngine {
     if (state?.correlation) this.pipeline.restoreCorrelationState(state.correlation);
   }
 
-  /** Alerts raised by a batch: rule matches, then correlation windows as they now stand. */
-  async process(events: CanonicalEvent[]): Promise<Alert[]> {
+  /**
+   * Alerts raised by a batch: rule matches, then (unless `correlate` is false) correlation windows as they now
+   * stand. A stream partition passes false: its correlations are evaluated at commit, over every partition of the
+   * tenant (`correlateWith`).
+   */
+  async process(events: CanonicalEvent[], options: { correlate?: boolean } = {}): Promise<Alert[]> {
     const alerts = await this.pipeline.processWithDns(events);
-    alerts.push(...this.pipeline.finish());
+    if (options.correlate !== false) alerts.push(...this.pipeline.finish());
     return alerts;
+  }
+
+  /**
+   * Correlation alerts over this engine's inputs and those of the other engines of the tenant, given as their
+   * stored states (anything else is ignored). Pure, so a retried commit may call it again.
+   */
+  correlateWith(otherStates: readonly unknown[]): Alert[] {
+    return this.pipeline.correlateWith(otherStates.flatMap(correlationInputsOf));
   }
 
   state(): EngineState {

@@ -11,11 +11,15 @@ import type { Ruleset } from '../detect/ruleset.js';
 import type { CanonicalEvent } from '../model/event.js';
 import { GraphError, type GraphClient } from '../posture/graph/client.js';
 import { LeaseLostError, type AlertStore, type CommitBatch, type SourceHealth } from '../store/types.js';
-import { TenantEngine, type EngineState } from './engine.js';
+import { isStreamSource } from '../stream/config.js';
+import { engineStatePrefix, TenantEngine, type EngineState } from './engine.js';
 import { pollDiagnosticFolder, type FolderCheckpoint } from './folder-source.js';
 import { pollGraphLog, streamsOf, type GraphLogCheckpoint, type LogStream } from './graph-logs.js';
 
 export const DEFAULT_POLL = { intervalSeconds: 60, overlapMinutes: 15, lookbackMinutes: 60 } as const;
+
+/** Whether a tenant also has stream sources (their engines then share correlations with the polled one's). */
+const streamsToo = (tenant: TenantConfig): boolean => tenant.sources.some((s) => isStreamSource(s));
 
 export interface WatchLog {
   info(message: string): void;
@@ -75,7 +79,7 @@ export class Watcher {
     const key = tenantKey(tenant);
     let engine = this.engines.get(key);
     if (!engine) {
-      const state = (await this.options.store.getState(`${key}/engine`)) as EngineState | undefined;
+      const state = (await this.options.store.getState(engineStatePrefix(key))) as EngineState | undefined;
       engine = new TenantEngine(this.options.ruleset, this.options.config, { dns: Boolean(this.options.dns) }, state?.version === 1 ? state : undefined);
       this.engines.set(key, engine);
     }
@@ -93,9 +97,13 @@ export class Watcher {
   private async commit(tenant: TenantConfig, source: string, events: CanonicalEvent[], checkpoint: unknown, summary: CycleSummary, lease?: CommitBatch['lease']): Promise<void> {
     const key = tenantKey(tenant);
     const engine = await this.engine(tenant);
-    const alerts = events.length > 0 ? await engine.process(events) : [];
+    // A tenant that also streams (Event Hubs, Kafka) has engines per partition beside this one: correlations are
+    // then evaluated at commit over all of them (as the stream runner does), so a chain across both is seen.
+    const shared = streamsToo(tenant) && events.length > 0;
+    const alerts = events.length > 0 ? await engine.process(events, { correlate: !shared }) : [];
     const result = await this.options.store.commitBatch({
-      tenant: key, alerts, checkpoints: { [source]: checkpoint }, state: { [`${key}/engine`]: engine.state() },
+      tenant: key, alerts, checkpoints: { [source]: checkpoint }, state: { [engineStatePrefix(key)]: engine.state() },
+      ...(shared ? { correlate: { statePrefix: engineStatePrefix(key), evaluate: (others: unknown[]) => engine.correlateWith(others) } } : {}),
       sinksFor: this.options.sinksFor, now: new Date(this.now()).toISOString(), ...(lease ? { lease } : {}),
     });
     summary.events += events.length;

@@ -167,6 +167,39 @@ export function storeContract(name: string, open: (previous?: AlertStore) => Pro
         expect((await reopened.getAlert('a1'))?.alert).toEqual(makeAlert({ id: 'a1' }));
         expect(await reopened.outboxDepth()).toEqual({ webhook: 1 });
       });
+
+      it('correlates across writers of a tenant: evaluate sees the other states under the prefix, and its alerts are committed with the batch', async () => {
+        const store = await fresh();
+        // Two partitions of a stream have stored their engines' states; another tenant and a key outside the prefix too.
+        await store.commitBatch(batchOf([], { state: {
+          'contoso/engine/stream:insights-logs-auditlogs:0': { inputs: ['credential added'] },
+          'contoso/engine/stream:insights-logs-signinlogs:1': { inputs: ['old'] },
+          'contoso/checkpoint-like': { inputs: ['not an engine'] },
+          'fabrikam/engine/stream:insights-logs-auditlogs:0': { inputs: ['another tenant'] },
+        } }));
+        const seen: unknown[][] = [];
+        const result = await store.commitBatch(batchOf([makeAlert({ id: 'rule-hit' })], {
+          state: { 'contoso/engine/stream:insights-logs-signinlogs:1': { inputs: ['sign-in'] } },
+          correlate: {
+            statePrefix: 'contoso/engine',
+            evaluate: (others) => {
+              seen.push(others);
+              // What a correlation over both partitions raises; the rule hit again (already in the batch) is dropped.
+              return [makeAlert({ id: 'chain', ruleId: RULE_B }), makeAlert({ id: 'rule-hit' })];
+            },
+          },
+        }));
+        // Its own partition's key (being written) is not among the others; only this tenant's engines are.
+        expect(seen).toEqual([[{ inputs: ['credential added'] }]]);
+        expect(result.inserted.map((a) => a.id)).toEqual(['rule-hit', 'chain']);
+        expect(result.duplicates).toBe(1);
+        expect((await store.getAlert('chain'))?.alert).toEqual(makeAlert({ id: 'chain', ruleId: RULE_B }));
+        expect(await store.outboxDepth()).toEqual({ webhook: 2 });
+        expect(await store.getState('contoso/engine/stream:insights-logs-signinlogs:1')).toEqual({ inputs: ['sign-in'] });
+        // Raised again by a later commit of another partition: stored once.
+        const again = await store.commitBatch(batchOf([], { now: at(1), correlate: { statePrefix: 'contoso/engine', evaluate: () => [makeAlert({ id: 'chain', ruleId: RULE_B })] } }));
+        expect(again).toEqual({ inserted: [], suppressed: [], duplicates: 1 });
+      });
     });
 
     describe('suppressions', () => {

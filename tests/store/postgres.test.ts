@@ -170,6 +170,32 @@ describe.skipIf(postgresSkip !== '')('PostgresStore', () => {
     await b.close();
   });
 
+  it('takes turns per tenant when two partitions correlate at once: the one that commits second sees the first', async () => {
+    const url = await freshDatabase('correlate');
+    const a = await openAt(url);
+    const b = await openAt(url);
+    // Round after round, both partitions commit an input at the same moment; the correlation needs one of each.
+    // Unserialised, both would read the other's state from before the round and neither would raise it.
+    const chain = (round: number, others: unknown[], own: string): Alert[] => {
+      const inputs = new Set([own, ...others.flatMap((o) => (o as { inputs: string[] }).inputs)]);
+      return inputs.has(`audit ${round}`) && inputs.has(`sign-in ${round}`) ? [makeAlert({ id: `chain-${round}` })] : [];
+    };
+    const commit = (store: PostgresStore, key: string, input: string, round: number): Promise<CommitResult> => store.commitBatch(batchOf([], {
+      state: { [key]: { inputs: [input] } },
+      correlate: { statePrefix: 'contoso/engine', evaluate: (others) => chain(round, others, input) },
+    }));
+    for (let round = 1; round <= 10; round++) {
+      const [ra, rb] = await Promise.all([
+        commit(a, 'contoso/engine/stream:insights-logs-auditlogs:0', `audit ${round}`, round),
+        commit(b, 'contoso/engine/stream:insights-logs-signinlogs:0', `sign-in ${round}`, round),
+      ]);
+      expect([...ra.inserted, ...rb.inserted].map((x) => x.id), `round ${round}`).toEqual([`chain-${round}`]);
+    }
+    expect(await count(url, 'SELECT count(*) AS n FROM alerts')).toBe(10);
+    await a.close();
+    await b.close();
+  });
+
   describe('the lease fence (fleet mode)', () => {
     const lease = { tenant: 'contoso', owner: 'worker-1', fence: 3 };
     const setup = async (): Promise<{ url: string; store: PostgresStore }> => {

@@ -283,17 +283,29 @@ describe.skipIf(!available)('appwatch watch on Kafka (librdkafka mock cluster)',
     // Every message read, exactly to the end of each partition (no more: nothing read twice into the engines).
     expect(await storedNext()).toEqual(target);
 
-    // The alerts are exactly those of one engine per partition over that partition's messages, in order.
+    // The alerts are exactly: the rules of one engine per partition over that partition's messages, in order; and
+    // the correlations over every partition's inputs together (each commit evaluates them over all the tenant's
+    // engines), among them chains whose steps sit in different hubs.
     const { config } = loadConfig(configB);
     const { ruleset } = await loadRuleset({ rules: [], builtin: true, placeholders: [] }, config);
     const expected = new Set<string>();
+    const engines: TenantEngine[] = [];
+    const alone = new Set<string>();
     for (const topic of TOPICS) {
       for (let p = 0; p < PARTITIONS; p++) {
         const engine = new TenantEngine(ruleset, config, { dns: false });
         const events = all.filter((m) => m.topic === topic && m.partition === p).flatMap((m) => readMessage(m.value, { topic, partition: p, offset: m.offset! }).events);
-        for (const alert of await engine.process(events)) expected.add(alert.id);
+        for (const alert of await engine.process(events, { correlate: false })) expected.add(alert.id);
+        for (const alert of engine.correlateWith([])) alone.add(alert.id);
+        engines.push(engine);
       }
     }
+    const across = engines[0]!.correlateWith(engines.slice(1).map((e) => e.state()));
+    for (const alert of across) expected.add(alert.id);
+    // Some need more than one partition: a partition's engine alone would not raise them.
+    const crossing = across.filter((a) => !alone.has(a.id));
+    expect(crossing.length, across.map((a) => a.rule.title).join('; ')).toBeGreaterThan(0);
+    console.log(`correlations across partitions: ${crossing.map((a) => a.rule.title).join('; ')}`);
     const ids = stored.map((s) => s.id);
     expect(ids.length).toBeGreaterThan(20);
     expect(new Set(ids).size).toBe(ids.length);
