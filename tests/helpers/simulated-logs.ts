@@ -1,6 +1,7 @@
 /**
  * A simulated tenant whose logs end yesterday, in Graph's own page format, for tests that serve the logs from the
- * local Graph server (watch, crash safety): three days, so every scenario has its baseline days before it.
+ * local Graph server (watch, crash safety): three days, so every scenario has its baseline days before it. And
+ * reading what `appwatch simulate` wrote: every file of a folder, the diagnostic records of one category.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,6 +10,26 @@ import { runCli } from './cli.js';
 import type { GraphTenant } from './graph-server.js';
 
 type Json = Record<string, unknown>;
+
+/** Every file under `dir`, as paths, sorted. */
+export async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await listFiles(path)));
+    else out.push(path);
+  }
+  return out.sort();
+}
+
+/** A simulated tenant's diagnostic records of one category, oldest first (as `simulate` renders Storage exports). */
+export async function diagnosticRecordsOf(sim: string, category: string): Promise<Json[]> {
+  const out: Json[] = [];
+  for (const file of await listFiles(join(sim, 'logs', `insights-logs-${category}`))) {
+    out.push(...(await readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Json));
+  }
+  return out;
+}
 
 async function pages(dir: string): Promise<Json[]> {
   const out: Json[] = [];

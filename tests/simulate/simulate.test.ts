@@ -6,7 +6,7 @@
  * - seven benign days for 500 users, with the named look-alikes in them, raise nothing high or critical.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import { formatReport, scoreAlerts } from '../../src/simulate/accuracy.js';
 import type { Label } from '../../src/simulate/scenarios.js';
 import { runCli } from '../helpers/cli.js';
 import { startDnsServer, type Zone } from '../helpers/dns-server.js';
+import { listFiles } from '../helpers/simulated-logs.js';
 
 let work: string;
 beforeAll(async () => {
@@ -25,19 +26,9 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function files(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await files(path)));
-    else out.push(path);
-  }
-  return out.sort();
-}
-
 async function treeHash(dir: string): Promise<string> {
   const hash = createHash('sha256');
-  for (const path of await files(dir)) hash.update(path.slice(dir.length)).update(await readFile(path));
+  for (const path of await listFiles(dir)) hash.update(path.slice(dir.length)).update(await readFile(path));
   return hash.digest('hex');
 }
 
@@ -275,7 +266,7 @@ describe('appwatch simulate', () => {
     const dir = join(work, 'benign');
     await simulate(dir, ['--days', '7', '--users', '500', '--scenarios', 'none']);
     // The named look-alikes are in the data.
-    const text = await Promise.all((await files(join(dir, 'logs'))).map((f) => readFile(f, 'utf8')));
+    const text = await Promise.all((await listFiles(join(dir, 'logs'))).map((f) => readFile(f, 'utf8')));
     const count = (needle: string): number => text.reduce((n, t) => n + t.split(needle).length - 1, 0);
     const config = parse(await readFile(join(dir, 'appwatch.yaml'), 'utf8')) as { context: { allowLists: Record<string, { appIds: string[] }> } };
     const kiosk = Object.values(config.context.allowLists)[0]!.appIds[0]!;

@@ -6,7 +6,7 @@
  * correlation over both engines' inputs, so the chain is raised, once, in either order — and not by either side
  * alone.
  */
-import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import type { AlertStore } from '../../src/store/types.js';
 import { StreamRunner } from '../../src/stream/runner.js';
 import { emptySummary, Watcher } from '../../src/watch/watcher.js';
 import { runCli } from '../helpers/cli.js';
+import { diagnosticRecordsOf } from '../helpers/simulated-logs.js';
 
 const TOPIC = 'insights-logs-serviceprincipalsigninlogs';
 const TAKEOVER = 'Application takeover: owner added, then credential added, then the app signs in';
@@ -25,16 +26,6 @@ let work: string;
 let sim: string;
 let ruleset: Ruleset;
 let signIns: Buffer[];
-
-async function walk(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await walk(path)));
-    else out.push(path);
-  }
-  return out.sort();
-}
 
 const log = { info: () => undefined, warn: () => undefined, error: (m: string) => { throw new Error(m); } };
 
@@ -70,8 +61,7 @@ beforeAll(async () => {
   const { config } = setup('x', true, true);
   ruleset = (await loadRuleset({ rules: [], builtin: true, placeholders: [] }, config)).ruleset;
   // Each record of the sign-in export as its own {"records":[…]} message, as Event Hubs delivers them.
-  const lines = (await Promise.all((await walk(join(sim, 'logs', TOPIC))).map((f) => readFile(f, 'utf8')))).join('\n').split('\n').filter(Boolean);
-  signIns = lines.map((l) => Buffer.from(JSON.stringify({ records: [JSON.parse(l)] })));
+  signIns = (await diagnosticRecordsOf(sim, 'serviceprincipalsigninlogs')).map((r) => Buffer.from(JSON.stringify({ records: [r] })));
   expect(signIns.length).toBeGreaterThan(0);
 }, 120_000);
 

@@ -14,7 +14,7 @@
  * Event Hubs' 1,046,528 bytes went through as messages under the limit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
@@ -30,6 +30,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES, readMessage, splitRecordsIntoMessages } from
 import type { StreamCheckpoint } from '../../src/stream/runner.js';
 import { TenantEngine } from '../../src/watch/engine.js';
 import { runCli } from '../helpers/cli.js';
+import { diagnosticRecordsOf } from '../helpers/simulated-logs.js';
 import { ROOT } from '../helpers/ingest.js';
 import { kafkaMockAvailable, startKafkaMock, type KafkaMock } from '../helpers/kafka-mock.js';
 
@@ -48,25 +49,6 @@ let mock: KafkaMock;
 let producer: Producer;
 let store: AlertStore;
 const children: ChildProcess[] = [];
-
-async function walk(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of (await readdir(dir)).sort()) {
-    const path = join(dir, name);
-    if ((await stat(path)).isDirectory()) out.push(...(await walk(path)));
-    else out.push(path);
-  }
-  return out;
-}
-
-/** A simulated tenant's diagnostic records of one category, oldest first (as `simulate` renders Storage exports). */
-async function recordsOf(sim: string, category: string): Promise<Json[]> {
-  const out: Json[] = [];
-  for (const file of await walk(join(sim, 'logs', `insights-logs-${category}`))) {
-    out.push(...(await readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Json));
-  }
-  return out;
-}
 
 function startWatch(config: string, once = false): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [resolve(ROOT, 'bin/appwatch.js'), 'watch', ...(once ? ['--once'] : []), '--config', config], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -151,8 +133,8 @@ describe.skipIf(!available)('appwatch watch on Kafka (librdkafka mock cluster)',
 
     // The audit hub: small batches. The sign-in hub: the four sign-in categories mixed, as in a hub named in the
     // diagnostic setting; its newest records form one batch over 1 MB, split as a producer must split it.
-    const audits = await recordsOf(sim, 'auditlogs');
-    const signIns = (await Promise.all(SIGNIN_CATEGORIES.map((c) => recordsOf(sim, c)))).flat()
+    const audits = await diagnosticRecordsOf(sim, 'auditlogs');
+    const signIns = (await Promise.all(SIGNIN_CATEGORIES.map((c) => diagnosticRecordsOf(sim, c)))).flat()
       .sort((a, b) => (String(a.time) < String(b.time) ? -1 : String(a.time) > String(b.time) ? 1 : 0));
     let tail = signIns.length;
     for (let bytes = 0; bytes <= 1.1 * MAX_REQUEST_BYTES; ) bytes += Buffer.byteLength(JSON.stringify(signIns[--tail]));
