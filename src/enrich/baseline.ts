@@ -56,6 +56,26 @@ export class Baseline {
     };
   }
 
+  /**
+   * Learns what another baseline of the same tenant has learned (a stream partition's): the earlier start, and
+   * every caller and credential type either has seen. A union, so merging again, or in any order, changes nothing.
+   */
+  merge(state: Partial<BaselineState>): void {
+    if (state.start) {
+      const t = Date.parse(state.start);
+      if (Number.isFinite(t) && (this.start === undefined || t < this.start)) {
+        this.start = t;
+        this.startIso = new Date(t).toISOString();
+      }
+    }
+    for (const [vault, callers] of Object.entries(state.vaultCallers ?? {})) {
+      let known = this.vaultCallers.get(vault);
+      if (!known) this.vaultCallers.set(vault, (known = new Set()));
+      for (const c of callers) known.add(c);
+    }
+    for (const t of state.credentialTypes ?? []) this.credentialTypes.add(t);
+  }
+
   /** Flags for an event against what was learned before it; then learns it. */
   observe(event: CanonicalEvent): string[] {
     const iso = event.appwatch.time;

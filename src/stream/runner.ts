@@ -7,10 +7,11 @@
  *
  * State is kept per (tenant, topic, partition): engine state under `<tenant>/engine/stream:<topic>:<partition>`
  * and a checkpoint `<tenant>/stream:<topic>:<partition>` holding the next offset, written in the same transaction.
- * A partition belongs to one group member at a time, so two consumers never write the same state. Rules and the
- * baseline run per partition (no order across partitions is promised); correlations are evaluated at each commit
- * over the inputs of every engine of the tenant (its partitions, and its polled sources' engine), taking turns
- * with the tenant's other commits, so a chain whose steps sit in different hubs is still seen.
+ * A partition belongs to one group member at a time, so two consumers never write the same state. Rules run per
+ * partition (no order across partitions is promised); correlations are evaluated at each commit over the inputs of
+ * every engine of the tenant (its partitions, and its polled sources' engine), taking turns with the tenant's other
+ * commits, so a chain whose steps sit in different hubs is still seen; the same commit teaches the partition's
+ * baseline what the other engines have learned.
  *
  * The checkpoint makes the engine state exactly-once: messages the broker delivers again (a crash between the store
  * commit and the offset commit, a rebalance) are below the checkpoint and are not fed to the engine a second time,
@@ -282,7 +283,7 @@ export class StreamRunner {
         // A correlation's events may sit in different hubs and partitions (a credential added in the audit log, the
         // sign-in that follows in the sign-in log): each commit evaluates the correlations over this partition's
         // inputs and those every other engine of the tenant has stored, taking turns with them (CommitBatch).
-        ...(events.length > 0 ? { correlate: { statePrefix: engineStatePrefix(key), evaluate: (others: unknown[]) => engine.correlateWith(others) } } : {}),
+        ...(events.length > 0 ? { correlate: { statePrefix: engineStatePrefix(key), evaluate: (others: unknown[]) => engine.shareWith(others) } } : {}),
         sinksFor: this.options.sinksFor, now: this.iso(),
       });
       this.streams.set(name, { engine: stream.engine, next });

@@ -43,7 +43,7 @@ export class TenantEngine {
   /**
    * Alerts raised by a batch: rule matches, then (unless `correlate` is false) correlation windows as they now
    * stand. A stream partition passes false: its correlations are evaluated at commit, over every partition of the
-   * tenant (`correlateWith`).
+   * tenant (`shareWith`).
    */
   async process(events: CanonicalEvent[], options: { correlate?: boolean } = {}): Promise<Alert[]> {
     const alerts = await this.pipeline.processWithDns(events);
@@ -52,10 +52,16 @@ export class TenantEngine {
   }
 
   /**
-   * Correlation alerts over this engine's inputs and those of the other engines of the tenant, given as their
-   * stored states (anything else is ignored). Pure, so a retried commit may call it again.
+   * What the tenant's other engines (given as their stored states; anything else is ignored) add to this one, at a
+   * commit: their baselines are learned (a union, so a caller one partition knows is not new in another, and
+   * learning ends counting from the tenant's first event), for the batches that follow; and the correlation alerts
+   * over all their inputs and this engine's are returned. Idempotent, so a retried commit may call it again.
    */
-  correlateWith(otherStates: readonly unknown[]): Alert[] {
+  shareWith(otherStates: readonly unknown[]): Alert[] {
+    for (const state of otherStates) {
+      const baseline = (state as Partial<EngineState> | null)?.baseline;
+      if ((state as Partial<EngineState> | null)?.version === 1 && baseline && typeof baseline === 'object') this.baseline.merge(baseline);
+    }
     return this.pipeline.correlateWith(otherStates.flatMap(correlationInputsOf));
   }
 

@@ -103,7 +103,7 @@ export class Watcher {
     const alerts = events.length > 0 ? await engine.process(events, { correlate: !shared }) : [];
     const result = await this.options.store.commitBatch({
       tenant: key, alerts, checkpoints: { [source]: checkpoint }, state: { [engineStatePrefix(key)]: engine.state() },
-      ...(shared ? { correlate: { statePrefix: engineStatePrefix(key), evaluate: (others: unknown[]) => engine.correlateWith(others) } } : {}),
+      ...(shared ? { correlate: { statePrefix: engineStatePrefix(key), evaluate: (others: unknown[]) => engine.shareWith(others) } } : {}),
       sinksFor: this.options.sinksFor, now: new Date(this.now()).toISOString(), ...(lease ? { lease } : {}),
     });
     summary.events += events.length;

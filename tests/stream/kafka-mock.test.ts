@@ -278,11 +278,11 @@ describe.skipIf(!available)('appwatch watch on Kafka (librdkafka mock cluster)',
         const engine = new TenantEngine(ruleset, config, { dns: false });
         const events = all.filter((m) => m.topic === topic && m.partition === p).flatMap((m) => readMessage(m.value, { topic, partition: p, offset: m.offset! }).events);
         for (const alert of await engine.process(events, { correlate: false })) expected.add(alert.id);
-        for (const alert of engine.correlateWith([])) alone.add(alert.id);
+        for (const alert of engine.shareWith([])) alone.add(alert.id);
         engines.push(engine);
       }
     }
-    const across = engines[0]!.correlateWith(engines.slice(1).map((e) => e.state()));
+    const across = engines[0]!.shareWith(engines.slice(1).map((e) => e.state()));
     for (const alert of across) expected.add(alert.id);
     // Some need more than one partition: a partition's engine alone would not raise them.
     const crossing = across.filter((a) => !alone.has(a.id));
