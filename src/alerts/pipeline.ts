@@ -6,7 +6,7 @@
  */
 import { markSsoModeUnknown, type SnapshotFacts } from '../posture/snapshot.js';
 import type { CanonicalEvent } from '../model/event.js';
-import { evaluateCorrelations, fieldsFor, valuesOf, type CorrelationInput, type CorrelationResult } from '../detect/correlate.js';
+import { classifySteps, evaluateCorrelations, fieldsFor, forgetUnchainedSteps, valuesOf, type CorrelationInput, type CorrelationResult } from '../detect/correlate.js';
 import type { ContextConfig } from '../config/config.js';
 import { ContextFlags } from '../enrich/context.js';
 import type { Baseline } from '../enrich/baseline.js';
@@ -17,6 +17,15 @@ import type { Ruleset } from '../detect/ruleset.js';
 import { buildAlert, correlationAlertId, eventFacts, ruleInfo, type EventFacts } from './build.js';
 import type { Alert } from './types.js';
 import { RecentKeys } from './recent-keys.js';
+
+/**
+ * How long a long-running engine keeps a later step of an ordered chain that has nothing before it (measured from
+ * the newest input): the takeover chain's last step matches every successful service-principal sign-in, and kept
+ * for the whole horizon (two of the longest timespans: four days with the built-in rules) they would make up most
+ * of a large tenant's engine state. Audit and sign-in logs arrive within hours (Graph's overlap re-reads, Event
+ * Hubs' partitions lag apart); 6 h covers that.
+ */
+export const UNCHAINED_STEP_MS = 6 * 3_600_000;
 
 /**
  * What a correlation alert keeps of an event: its identity, time, origin and the entities it names, not the
@@ -172,41 +181,73 @@ export class AlertPipeline {
    * Inputs older than every correlation's timespan before the newest input are dropped first: no window that
    * is still open can need them.
    */
+  /**
+   * Set by a watch whose tenant has several engines (stream partitions, a polled engine beside them): their inputs
+   * are correlated together at each commit, and a chain's later step is forgotten only once every engine that has
+   * stored inputs is past it (`watermark`): a lagging partition (catching up after a restart) may still hold its
+   * earlier step. Until a commit has seen the others, nothing is forgotten early.
+   */
+  sharedCorrelation = false;
+  /** The oldest of the other engines' newest inputs, as the last commit saw them. */
+  private watermark: string | undefined;
+
   correlationState(): CorrelationInput[] {
-    this.pruneCorrelationInputs();
-    return [...this.correlationInputs];
+    // A copy: the batch's commit may still correlate over what is left out here (an old sign-in of a large batch
+    // whose earlier steps another engine holds); memory is pruned before the next batch (`forgetOldInputs`).
+    return this.prunedInputs();
+  }
+
+  /** Drops from memory what `correlationState` leaves out (a long-running engine, before each batch). */
+  forgetOldInputs(): void {
+    const kept = this.prunedInputs();
+    this.correlationInputs.length = 0;
+    this.correlationInputs.push(...kept);
   }
 
   restoreCorrelationState(inputs: readonly CorrelationInput[]): void {
     this.correlationInputs.push(...inputs);
   }
 
-  private pruneCorrelationInputs(): void {
-    if (this.correlationInputs.length === 0) return;
+  private prunedInputs(): CorrelationInput[] {
+    if (this.correlationInputs.length === 0) return [];
     const longest = Math.max(0, ...this.ruleset.correlations.map((c) => c.timespanMs));
     let newest = '';
     for (const input of this.correlationInputs) if (input.time > newest) newest = input.time;
     // Two timespans: a chained correlation's window can start where its inner correlation's began.
     const horizon = new Date(Date.parse(newest) - 2 * longest).toISOString();
-    const kept = this.correlationInputs.filter((input) => input.time >= horizon);
-    this.correlationInputs.length = 0;
-    this.correlationInputs.push(...kept);
+    const recent = this.correlationInputs.filter((input) => input.time >= horizon);
+    // And a chain's later step with nothing before it is kept only as long as a late log could still supply it,
+    // counted from the newest input every engine of the tenant has reached.
+    if (this.sharedCorrelation && this.watermark === undefined) return recent;
+    const reached = this.watermark !== undefined && this.watermark < newest ? this.watermark : newest;
+    return forgetUnchainedSteps(this.ruleset.correlations, recent, Date.parse(reached), UNCHAINED_STEP_MS);
   }
 
   /**
-   * The correlation alerts over this pipeline's inputs together with `others` (the inputs other writers of the same
-   * tenant hold: a stream's other partitions), as they stand now. Pure: nothing is remembered, so it may be called
+   * The correlation alerts over this pipeline's inputs together with those of `otherEngines` (what the other engines
+   * of the same tenant hold: a stream's other partitions), as they stand now. Pure: nothing is remembered, so it may be called
    * again for the same batch (a commit retried) and gives the same alerts; the store drops ids it already has.
    * Inputs of others older than two timespans before the newest input are left out, as this pipeline prunes its own.
+   * This pipeline's later chain steps whose earlier step the others hold are marked `chained`, so they are kept.
    */
-  correlateWith(others: readonly CorrelationInput[]): Alert[] {
+  correlateWith(otherEngines: readonly (readonly CorrelationInput[])[]): Alert[] {
     if (this.ruleset.correlations.length === 0) return [];
+    const others = otherEngines.flat();
     const longest = Math.max(0, ...this.ruleset.correlations.map((c) => c.timespanMs));
     let newest = '';
     for (const input of this.correlationInputs) if (input.time > newest) newest = input.time;
     for (const input of others) if (input.time > newest) newest = input.time;
     const horizon = newest ? new Date(Date.parse(newest) - 2 * longest).toISOString() : '';
     const inputs = [...this.correlationInputs, ...others.filter((i) => i.time >= horizon)];
+    this.watermark = undefined;
+    for (const group of otherEngines) {
+      let top = '';
+      for (const input of group) if (input.time > top) top = input.time;
+      if (top && (this.watermark === undefined || top < this.watermark)) this.watermark = top;
+    }
+    // Later chain steps whose earlier step is in another engine are marked, so this engine keeps them (idempotent).
+    const unmarked = this.correlationInputs.filter((i) => !i.chained);
+    if (unmarked.length > 0) for (const [input, v] of classifySteps(this.ruleset.correlations, unmarked, inputs)) if (v === 'chained') input.chained = true;
     const byId = new Map<string, Alert>();
     for (const result of evaluateCorrelations(this.ruleset.correlations, inputs)) {
       const alert = this.correlationAlert(result);

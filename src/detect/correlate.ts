@@ -24,6 +24,11 @@ export interface CorrelationInput {
   /** For chained correlations: the group values already computed. */
   groupValues?: Record<string, string>;
   /**
+   * A later step of an ordered chain whose earlier step another engine of the tenant holds (seen at a commit): kept
+   * for the chain's whole horizon, like one whose earlier step is in its own engine (`forgetUnchainedSteps`).
+   */
+  chained?: boolean;
+  /**
    * Field values read when the match was made (field name → first text value), so the events themselves need
    * not be kept: a scan holds every referenced match until the end, and must stay flat in memory.
    */
@@ -195,6 +200,78 @@ export function evaluateCorrelation(correlation: SigmaCorrelation, inputs: reado
     }
   }
   return results;
+}
+
+/**
+ * What a long-running engine may forget early. A later step of a `temporal_ordered` chain (the takeover chain's
+ * app sign-in matches every successful service-principal sign-in) can only complete a chain if an earlier step of
+ * its group comes before it within the timespan. `classifySteps` sorts `candidates` by that, looking for earlier
+ * steps in `all`:
+ * - 'unchained': a later step of every chain that references it, with no earlier step in `all`; no other kind of
+ *   correlation references it;
+ * - 'chained': a later step that has an earlier step in `all`;
+ * - anything else (a first step, an input another kind of correlation counts) is not in the map.
+ */
+export function classifySteps(correlations: readonly SigmaCorrelation[], candidates: readonly CorrelationInput[], all: readonly CorrelationInput[]): Map<CorrelationInput, 'chained' | 'unchained'> {
+  const verdict = new Map<CorrelationInput, 'chained' | 'unchained'>();
+  const free = new Set<CorrelationInput>();
+  for (const c of correlations) {
+    const relevant = candidates.filter((input) => c.rules.some((r) => matchesRule(input, r)));
+    if (relevant.length === 0) continue;
+    if (c.type !== 'temporal_ordered') {
+      for (const input of relevant) free.add(input);
+      continue;
+    }
+    const stepOf = (input: CorrelationInput): number => c.rules.findIndex((r) => matchesRule(input, r));
+    const keyOf = (input: CorrelationInput): string | undefined => {
+      const group = groupOf(c, input);
+      return group ? JSON.stringify(c.groupBy.map((g) => group[g])) : undefined;
+    };
+    const byGroup = new Map<string, { step: number; time: number }[]>();
+    for (const input of all) {
+      const step = stepOf(input);
+      const key = step >= 0 ? keyOf(input) : undefined;
+      if (key === undefined) continue;
+      let list = byGroup.get(key);
+      if (!list) byGroup.set(key, (list = []));
+      list.push({ step, time: Date.parse(input.time) });
+    }
+    for (const input of relevant) {
+      const step = stepOf(input);
+      if (step === 0) {
+        free.add(input);
+        continue;
+      }
+      const key = keyOf(input);
+      const t = Date.parse(input.time);
+      const before = key !== undefined && (byGroup.get(key) ?? []).some((p) => p.step < step && p.time <= t && t - p.time <= c.timespanMs);
+      if (before) verdict.set(input, 'chained');
+      else if (verdict.get(input) !== 'chained') verdict.set(input, 'unchained');
+    }
+  }
+  for (const input of free) verdict.delete(input);
+  return verdict;
+}
+
+/**
+ * The inputs a long-running engine keeps: all but the 'unchained' later steps (above) more than `lateMs` older
+ * than the newest input. An earlier step arriving later than that (a log delivered hours late) is the only way such
+ * an input could still complete a chain. An input marked `chained` (another engine of the tenant holds its earlier
+ * step, seen at a commit) is kept.
+ */
+export function forgetUnchainedSteps(correlations: readonly SigmaCorrelation[], inputs: readonly CorrelationInput[], newestMs: number, lateMs: number): CorrelationInput[] {
+  const cutoff = newestMs - lateMs;
+  let kept = [...inputs];
+  // Until nothing changes: a step whose only earlier step is forgotten (a credential added with no owner added
+  // before it) can no longer complete a chain either. At most one round per step of the longest chain.
+  for (;;) {
+    const old = kept.filter((i) => !i.chained && Date.parse(i.time) < cutoff);
+    if (old.length === 0) return kept;
+    const verdict = classifySteps(correlations, old, kept);
+    const next = kept.filter((i) => verdict.get(i) !== 'unchained');
+    if (next.length === kept.length) return kept;
+    kept = next;
+  }
 }
 
 /**

@@ -249,7 +249,7 @@ export class StreamRunner {
       // Another member may have moved the partition on since this engine last saw it: start from the stored state.
       if (!stream || stream.next !== checkpoint?.next) {
         const state = (await store.getState(stateKey)) as EngineState | undefined;
-        stream = { engine: new TenantEngine(this.options.ruleset, this.options.config, { dns: Boolean(this.options.dns) }, state?.version === 1 ? state : undefined), next: checkpoint?.next };
+        stream = { engine: new TenantEngine(this.options.ruleset, this.options.config, { dns: Boolean(this.options.dns), shared: true }, state?.version === 1 ? state : undefined), next: checkpoint?.next };
       }
       // The cached engine is dropped on any failure below: its baseline may have seen part of the batch.
       this.streams.delete(name);

@@ -34,9 +34,14 @@ export class TenantEngine {
   private readonly pipeline: AlertPipeline;
   private readonly baseline: Baseline;
 
-  constructor(ruleset: Ruleset, config: AppwatchConfig, options: { dns: boolean }, state?: EngineState) {
+  /**
+   * `shared`: one of several engines of a tenant (a stream partition, or the polled engine of a tenant that also
+   * streams), whose correlations are evaluated together at each commit (`shareWith`).
+   */
+  constructor(ruleset: Ruleset, config: AppwatchConfig, options: { dns: boolean; shared?: boolean }, state?: EngineState) {
     this.baseline = new Baseline(state?.baseline, config.baseline.learningDays ?? 7);
     this.pipeline = new AlertPipeline(ruleset, config.context, options.dns ? config.dns : false, this.baseline);
+    this.pipeline.sharedCorrelation = Boolean(options.shared);
     if (state?.correlation) this.pipeline.restoreCorrelationState(state.correlation);
   }
 
@@ -46,6 +51,9 @@ export class TenantEngine {
    * tenant (`shareWith`).
    */
   async process(events: CanonicalEvent[], options: { correlate?: boolean } = {}): Promise<Alert[]> {
+    // What the last state left out is forgotten now, not when the state was taken: that batch's commit still
+    // correlated over it.
+    this.pipeline.forgetOldInputs();
     const alerts = await this.pipeline.processWithDns(events);
     if (options.correlate !== false) alerts.push(...this.pipeline.finish());
     return alerts;
@@ -62,7 +70,7 @@ export class TenantEngine {
       const baseline = (state as Partial<EngineState> | null)?.baseline;
       if ((state as Partial<EngineState> | null)?.version === 1 && baseline && typeof baseline === 'object') this.baseline.merge(baseline);
     }
-    return this.pipeline.correlateWith(otherStates.flatMap(correlationInputsOf));
+    return this.pipeline.correlateWith(otherStates.map(correlationInputsOf));
   }
 
   state(): EngineState {

@@ -80,7 +80,7 @@ export class Watcher {
     let engine = this.engines.get(key);
     if (!engine) {
       const state = (await this.options.store.getState(engineStatePrefix(key))) as EngineState | undefined;
-      engine = new TenantEngine(this.options.ruleset, this.options.config, { dns: Boolean(this.options.dns) }, state?.version === 1 ? state : undefined);
+      engine = new TenantEngine(this.options.ruleset, this.options.config, { dns: Boolean(this.options.dns), shared: streamsToo(tenant) }, state?.version === 1 ? state : undefined);
       this.engines.set(key, engine);
     }
     return engine;

@@ -275,7 +275,7 @@ describe.skipIf(!available)('appwatch watch on Kafka (librdkafka mock cluster)',
     const alone = new Set<string>();
     for (const topic of TOPICS) {
       for (let p = 0; p < PARTITIONS; p++) {
-        const engine = new TenantEngine(ruleset, config, { dns: false });
+        const engine = new TenantEngine(ruleset, config, { dns: false, shared: true });
         const events = all.filter((m) => m.topic === topic && m.partition === p).flatMap((m) => readMessage(m.value, { topic, partition: p, offset: m.offset! }).events);
         for (const alert of await engine.process(events, { correlate: false })) expected.add(alert.id);
         for (const alert of engine.shareWith([])) alone.add(alert.id);
