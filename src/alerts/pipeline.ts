@@ -27,6 +27,13 @@ import { RecentKeys } from './recent-keys.js';
  */
 export const UNCHAINED_STEP_MS = 6 * 3_600_000;
 
+/** The newest time among inputs ('' for none); ISO UTC times compare as text. */
+function newestTime(inputs: readonly CorrelationInput[]): string {
+  let newest = '';
+  for (const input of inputs) if (input.time > newest) newest = input.time;
+  return newest;
+}
+
 /**
  * What a correlation alert keeps of an event: its identity, time, origin and the entities it names, not the
  * whole record (a scan keeps every referenced match until the input ends).
@@ -177,11 +184,6 @@ export class AlertPipeline {
   }
 
   /**
-   * For a long-running watch: the correlation inputs held, as JSON, so correlation windows survive a restart.
-   * Inputs older than every correlation's timespan before the newest input are dropped first: no window that
-   * is still open can need them.
-   */
-  /**
    * Set by a watch whose tenant has several engines (stream partitions, a polled engine beside them): their inputs
    * are correlated together at each commit, and a chain's later step is forgotten only once every engine that has
    * stored inputs is past it (`watermark`): a lagging partition (catching up after a restart) may still hold its
@@ -191,6 +193,11 @@ export class AlertPipeline {
   /** The oldest of the other engines' newest inputs, as the last commit saw them. */
   private watermark: string | undefined;
 
+  /**
+   * For a long-running watch: the correlation inputs held, as JSON, so correlation windows survive a restart.
+   * Inputs older than two of the longest timespans before the newest input are left out: no window that is still
+   * open can need them.
+   */
   correlationState(): CorrelationInput[] {
     // A copy: the batch's commit may still correlate over what is left out here (an old sign-in of a large batch
     // whose earlier steps another engine holds); memory is pruned before the next batch (`forgetOldInputs`).
@@ -208,13 +215,18 @@ export class AlertPipeline {
     this.correlationInputs.push(...inputs);
   }
 
+  /** The oldest input time a correlation window still open at `newest` can need ('' when there is no input). */
+  private horizonBefore(newest: string): string {
+    if (!newest) return '';
+    const longest = Math.max(0, ...this.ruleset.correlations.map((c) => c.timespanMs));
+    // Two timespans: a chained correlation's window can start where its inner correlation's began.
+    return new Date(Date.parse(newest) - 2 * longest).toISOString();
+  }
+
   private prunedInputs(): CorrelationInput[] {
     if (this.correlationInputs.length === 0) return [];
-    const longest = Math.max(0, ...this.ruleset.correlations.map((c) => c.timespanMs));
-    let newest = '';
-    for (const input of this.correlationInputs) if (input.time > newest) newest = input.time;
-    // Two timespans: a chained correlation's window can start where its inner correlation's began.
-    const horizon = new Date(Date.parse(newest) - 2 * longest).toISOString();
+    const newest = newestTime(this.correlationInputs);
+    const horizon = this.horizonBefore(newest);
     const recent = this.correlationInputs.filter((input) => input.time >= horizon);
     // And a chain's later step with nothing before it is kept only as long as a late log could still supply it,
     // counted from the newest input every engine of the tenant has reached.
@@ -225,24 +237,22 @@ export class AlertPipeline {
 
   /**
    * The correlation alerts over this pipeline's inputs together with those of `otherEngines` (what the other engines
-   * of the same tenant hold: a stream's other partitions), as they stand now. Pure: nothing is remembered, so it may be called
-   * again for the same batch (a commit retried) and gives the same alerts; the store drops ids it already has.
-   * Inputs of others older than two timespans before the newest input are left out, as this pipeline prunes its own.
-   * This pipeline's later chain steps whose earlier step the others hold are marked `chained`, so they are kept.
+   * of the same tenant hold: a stream's other partitions), as they stand now. Idempotent: called again for the same
+   * batch (a commit retried) it gives the same alerts, and the store drops ids it already has. Inputs of others
+   * older than two timespans before the newest input are left out, as this pipeline prunes its own. What it
+   * remembers is for pruning: the others' progress (`watermark`), and this pipeline's later chain steps whose
+   * earlier step the others hold, marked `chained` so they are kept.
    */
   correlateWith(otherEngines: readonly (readonly CorrelationInput[])[]): Alert[] {
     if (this.ruleset.correlations.length === 0) return [];
     const others = otherEngines.flat();
-    const longest = Math.max(0, ...this.ruleset.correlations.map((c) => c.timespanMs));
-    let newest = '';
-    for (const input of this.correlationInputs) if (input.time > newest) newest = input.time;
-    for (const input of others) if (input.time > newest) newest = input.time;
-    const horizon = newest ? new Date(Date.parse(newest) - 2 * longest).toISOString() : '';
+    const own = newestTime(this.correlationInputs);
+    const theirs = newestTime(others);
+    const horizon = this.horizonBefore(own > theirs ? own : theirs);
     const inputs = [...this.correlationInputs, ...others.filter((i) => i.time >= horizon)];
     this.watermark = undefined;
-    for (const group of otherEngines) {
-      let top = '';
-      for (const input of group) if (input.time > top) top = input.time;
+    for (const engine of otherEngines) {
+      const top = newestTime(engine);
       if (top && (this.watermark === undefined || top < this.watermark)) this.watermark = top;
     }
     // Later chain steps whose earlier step is in another engine are marked, so this engine keeps them (idempotent).
